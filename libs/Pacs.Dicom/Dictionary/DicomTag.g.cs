@@ -1,0 +1,16 @@
+// PLACEHOLDER until the generator writes this file from ../shared/dicom-dictionary/elements.tsv.
+namespace Pacs.Dicom;
+
+public readonly partial struct DicomTag
+{
+    public static readonly DicomTag SpecificCharacterSet = new(0x00080005);
+    public static readonly DicomTag TransferSyntaxUID = new(0x00020010);
+    public static readonly DicomTag PixelData = new(0x7FE00010);
+}
+public readonly partial struct DicomTag
+{
+    public static readonly DicomTag SOPInstanceUID = new(0x00080018);
+    public static readonly DicomTag SOPClassUID = new(0x00080016);
+    public static readonly DicomTag MediaStorageSOPInstanceUID = new(0x00020003);
+    public static readonly DicomTag MediaStorageSOPClassUID = new(0x00020002);
+}
