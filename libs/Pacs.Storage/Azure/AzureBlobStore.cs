@@ -203,11 +203,16 @@ public sealed class AzureBlobStore : IBlobStore, IDisposable
             }
             long length = response.Content.Headers.ContentLength
                 ?? throw new BlobStoreException(name, $"Reading blob '{name}': the service sent no Content-Length.");
+            var (from, totalSize) = ParseContentRange(response);
+            // A satisfiable range always yields at least one byte. Azure answers 416 for a range that starts at the
+            // end; Azurite answers 206 with nothing, so the rule is applied here for both.
+            if (range is { } empty && length == 0)
+                throw new BlobRangeNotSatisfiableException(name, empty, totalSize);
             long offset = 0, total = length;
-            if (response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange is { } cr)
+            if (response.StatusCode == HttpStatusCode.PartialContent)
             {
-                offset = cr.From ?? 0;
-                total = cr.Length ?? length;
+                offset = from ?? 0;
+                total = totalSize ?? length;
             }
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             return new BlobReadStream(name, stream, response, offset, length, total,
@@ -522,7 +527,30 @@ public sealed class AzureBlobStore : IBlobStore, IDisposable
     private static string ETagOf(HttpResponseMessage response) =>
         response.Headers.ETag?.ToString() ?? Header(response, "ETag") ?? "";
 
-    private static long? TotalFromContentRange(HttpResponseMessage response) => response.Content.Headers.ContentRange?.Length;
+    private static long? TotalFromContentRange(HttpResponseMessage response) => ParseContentRange(response).Total;
+
+    /// <summary>
+    /// First byte and total size from <c>Content-Range: bytes FIRST-LAST/TOTAL</c> (or <c>bytes */TOTAL</c>), read
+    /// from the raw header because a degenerate range (LAST before FIRST) fails .NET's validation.
+    /// </summary>
+    private static (long? From, long? Total) ParseContentRange(HttpResponseMessage response)
+    {
+        if (!response.Content.Headers.NonValidated.TryGetValues("Content-Range", out var values))
+            return (null, null);
+        string value = values.ToString().Trim();
+        if (!value.StartsWith("bytes ", StringComparison.OrdinalIgnoreCase))
+            return (null, null);
+        value = value[6..].Trim();
+        int slash = value.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+            return (null, null);
+        long? total = long.TryParse(value.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long t) ? t : null;
+        int dash = value.IndexOf('-', StringComparison.Ordinal);
+        long? from = dash > 0 && long.TryParse(value.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out long f)
+            ? f
+            : null;
+        return (from, total);
+    }
 
     internal static BlobAccessTier ParseTier(string? tier) =>
         Enum.TryParse(tier, ignoreCase: true, out BlobAccessTier parsed) ? parsed : BlobAccessTier.Hot;
