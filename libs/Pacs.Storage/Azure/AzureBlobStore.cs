@@ -131,7 +131,7 @@ public sealed class AzureBlobStore : IBlobStore, IDisposable
             }
 
             // More than one block: say "exists" before streaming everything; If-None-Match on the commit decides.
-            if (await ExistsAsync(name, cancellationToken).ConfigureAwait(false))
+            if (await ExistsOrUnknownAsync(name, cancellationToken).ConfigureAwait(false))
                 throw new BlobAlreadyExistsException(name, Where, null);
             // One random prefix per put, so blocks staged by another put to the same name never mix with these;
             // every block id of a blob must have the same length.
@@ -434,6 +434,20 @@ public sealed class AzureBlobStore : IBlobStore, IDisposable
             throw new BlobAlreadyExistsException(upload.Name, Where, null);
         }
         throw await ErrorAsync(upload.Name, operation, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Exists, but false when the credential may write and not read (a write-only SAS): the check is
+    /// only an early answer, the commit's If-None-Match is the guarantee.</summary>
+    private async Task<bool> ExistsOrUnknownAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExistsAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobStoreAuthorizationException)
+        {
+            return false;
+        }
     }
 
     private Task<HttpResponseMessage> HeadAsync(string name, CancellationToken cancellationToken) =>

@@ -76,6 +76,20 @@ public sealed class AzureSasTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Write_only_sas_can_store_a_multi_block_blob()
+    {
+        using var keyStore = new AzureBlobStore(azurite.Options(_container));
+        await keyStore.EnsureContainerAsync();
+        var store = SasStore(Sas("w"));
+        var bytes = TestData.Bytes(2 * 64 * 1024 + 1);
+
+        await store.PutAsync("w/a", bytes);
+
+        Assert.Equal(TestData.Sha256(bytes), (await keyStore.GetPropertiesAsync("w/a")).Sha256);
+        await Assert.ThrowsAsync<BlobStoreAuthorizationException>(() => store.OpenReadAsync("w/a"));
+    }
+
+    [Fact]
     public async Task Expired_sas_is_refused()
     {
         var store = SasStore(Sas("rwdlac", DateTimeOffset.UtcNow.AddMinutes(-1)));
