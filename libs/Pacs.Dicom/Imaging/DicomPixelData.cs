@@ -35,7 +35,7 @@ public sealed class DicomPixelData
         Columns = ReadImageAttribute(dataset, ColumnsTag, "Columns (0028,0011)", 0);
         BitsAllocated = ReadImageAttribute(dataset, BitsAllocatedTag, "Bits Allocated (0028,0100)", 0);
         SamplesPerPixel = ReadImageAttribute(dataset, SamplesPerPixelTag, "Samples per Pixel (0028,0002)", 1);
-        PlanarConfiguration = dataset.GetInt32(PlanarConfigurationTag) ?? 0;
+        PlanarConfiguration = ReadInt32(dataset, PlanarConfigurationTag) ?? 0;
         PhotometricInterpretation = dataset.GetString(PhotometricInterpretationTag) ?? string.Empty;
         NumberOfFrames = ReadNumberOfFrames(dataset);
 
@@ -442,10 +442,11 @@ public sealed class DicomPixelData
             return 1;
         }
 
-        var frames = dataset.GetInt32(NumberOfFramesTag);
+        var frames = ReadInt32(dataset, NumberOfFramesTag);
         if (frames is not > 0)
         {
-            throw new DicomException($"Number of Frames (0028,0008) is '{dataset.GetString(NumberOfFramesTag)}', not a positive number, so the frames of {_name} cannot be located.");
+            var text = System.Text.Encoding.ASCII.GetString(element.Value.Span).Trim(' ', '\0');
+            throw new DicomException($"Number of Frames (0028,0008) is '{text}', not a positive number, so the frames of {_name} cannot be located.");
         }
 
         return frames.Value;
@@ -458,13 +459,36 @@ public sealed class DicomPixelData
             return absent;
         }
 
-        var value = dataset.GetInt32(tag);
+        var value = ReadInt32(dataset, tag);
         if (value is not > 0)
         {
             throw new DicomException($"{name} is {(value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "not a number")}, so the frames of {_name} cannot be located.");
         }
 
         return value.Value;
+    }
+
+    /// <summary>
+    /// An integer attribute, also when it came as UN (implicit VR read without a dictionary entry, or a UN written by a
+    /// converter): PS3.5 6.2.2 keeps the original encoding, little-endian US for the Image Pixel attributes, IS text for
+    /// Number of Frames.
+    /// </summary>
+    private static int? ReadInt32(DicomDataset dataset, DicomTag tag)
+    {
+        var element = dataset.Get(tag);
+        if (element is null || element.VR != DicomVR.UN || element.IsBulkData)
+        {
+            return dataset.GetInt32(tag);
+        }
+
+        var span = element.Value.Span;
+        if (tag == NumberOfFramesTag)
+        {
+            var text = System.Text.Encoding.ASCII.GetString(span).Trim(' ', '\0');
+            return int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+        }
+
+        return span.Length == 2 ? BinaryPrimitives.ReadUInt16LittleEndian(span) : null;
     }
 
     private void Require(int value, string name)
