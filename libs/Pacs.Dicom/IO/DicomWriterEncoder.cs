@@ -317,16 +317,20 @@ internal sealed class DicomWriterEncoder : IDisposable
     {
         var length = element.Length;
         var even = Even(length);
-        WriteHeader(output, element.Tag, WireVR(element, even), (uint)even);
+        var wireVR = WireVR(element, even);
+        WriteHeader(output, element.Tag, wireVR, (uint)even);
+
+        // PS3.5 6.2.2: a UN value is little endian whatever the transfer syntax and is never swapped.
+        var valueBigEndian = _bigEndian && wireVR != DicomVR.UN;
         if (element.BulkData is { } bulk)
         {
             // Source and target byte orders differ: swap while copying, per the element's own VR (PS3.5 7.3).
-            var swapUnit = bulk.BigEndian != _bigEndian ? element.VR.ByteSwapUnit() : 0;
+            var swapUnit = bulk.BigEndian != valueBigEndian ? element.VR.ByteSwapUnit() : 0;
             await CopyBulkDataAsync(bulk, element.Tag, swapUnit, output, useAsync).ConfigureAwait(false);
         }
         else if (length > 0)
         {
-            await output.WriteAsync(element.Value, _bigEndian ? element.VR.ByteSwapUnit() : 0, useAsync).ConfigureAwait(false);
+            await output.WriteAsync(element.Value, valueBigEndian ? element.VR.ByteSwapUnit() : 0, useAsync).ConfigureAwait(false);
         }
 
         // PS3.5 7.1.1: every value field has an even length; the VR says which byte pads (PS3.5 6.2).
@@ -443,8 +447,8 @@ internal sealed class DicomWriterEncoder : IDisposable
 
     /// <summary>
     /// The VR to put on the wire. No VR (an implicit-VR source with a tag the dictionary lacks) becomes UN. A value longer
-    /// than a 16-bit length can say is written as UN with a 32-bit length, as PS3.5 6.2.2 prescribes for such values;
-    /// its bytes stay in the element's own encoding (swapped per its real VR for big endian).
+    /// than a 16-bit length can say is written as UN with a 32-bit length, as PS3.5 6.2.2 prescribes for such values
+    /// (rather than refusing the data set); like every UN value its bytes are little endian, even in a big-endian syntax.
     /// </summary>
     private DicomVR WireVR(DicomElement element, long evenLength)
     {
