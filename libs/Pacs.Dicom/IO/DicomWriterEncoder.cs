@@ -283,8 +283,14 @@ internal sealed class DicomWriterEncoder : IDisposable
     private async ValueTask WriteFragmentsAsync(DicomFragmentSequence fragments, DicomWriterOutput output, bool useAsync)
     {
         WriteHeader(output, fragments.Tag, fragments.VR is DicomVR.OB or DicomVR.OW ? fragments.VR : DicomVR.OB, UndefinedLength);
-        await WriteFragmentAsync(fragments.OffsetTable, fragments.Tag, output, useAsync).ConfigureAwait(false);
         var list = fragments.Fragments;
+        var offsetTable = fragments.OffsetTable;
+        if (offsetTable.BulkData is null && offsetTable.Data.Length >= 4 && HasOddFragment(list))
+        {
+            offsetTable = new DicomFragment(offsetTable.ItemOffset, offsetTable.Length, ShiftOffsets(offsetTable.Data.Span, list));
+        }
+
+        await WriteFragmentAsync(offsetTable, fragments.Tag, output, useAsync).ConfigureAwait(false);
         for (var i = 0; i < list.Count; i++)
         {
             await WriteFragmentAsync(list[i], fragments.Tag, output, useAsync).ConfigureAwait(false);
@@ -292,6 +298,48 @@ internal sealed class DicomWriterEncoder : IDisposable
 
         await output.EnsureAsync(8, useAsync).ConfigureAwait(false);
         WriteItemHeader(output.Take(8), DicomTag.SequenceDelimitationItem, 0);
+    }
+
+    private static bool HasOddFragment(IReadOnlyList<DicomFragment> fragments)
+    {
+        for (var i = 0; i < fragments.Count; i++)
+        {
+            if (((fragments[i].BulkData?.Length ?? fragments[i].Data.Length) & 1) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The Basic Offset Table after odd fragments were padded (PS3.5 A.4): each entry that pointed at a fragment's item
+    /// tag points at it again, moved by the padding bytes before it. Entries that match no fragment are kept as they were.
+    /// </summary>
+    private static byte[] ShiftOffsets(ReadOnlySpan<byte> table, IReadOnlyList<DicomFragment> fragments)
+    {
+        var result = table.ToArray();
+        for (var e = 0; e + 4 <= result.Length; e += 4)
+        {
+            var entry = BinaryPrimitives.ReadUInt32LittleEndian(result.AsSpan(e));
+            long before = 0;
+            long after = 0;
+            for (var i = 0; i < fragments.Count && before <= entry; i++)
+            {
+                if (before == entry)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(e), (uint)after);
+                    break;
+                }
+
+                var length = fragments[i].BulkData?.Length ?? fragments[i].Data.Length;
+                before += 8 + length;
+                after += 8 + Even(length);
+            }
+        }
+
+        return result;
     }
 
     private async ValueTask WriteFragmentAsync(DicomFragment fragment, DicomTag tag, DicomWriterOutput output, bool useAsync)
