@@ -209,6 +209,11 @@ internal sealed class DicomStreamReader
                 break;
             }
 
+            if (!_source.Ensure(8))
+            {
+                throw new DicomReadException(DicomReadError.Truncated, "The input ends inside the File Meta Information", _source.Position);
+            }
+
             var element = ReadElement(meta, encoding, itemEnd: -1, depth: 0);
             if (element is null)
             {
@@ -597,15 +602,17 @@ internal sealed class DicomStreamReader
             _source.Advance(8);
             var itemStart = _source.Position;
             long itemEnd = -1;
+            var clamped = false;
             if (itemLength != UndefinedLength)
             {
                 itemEnd = itemStart + itemLength;
-                if (end >= 0 && itemEnd > end && _source.Remaining is { } left && itemStart + left == end)
+                if (end >= 0 && itemEnd > end && (_source.Remaining is null || itemStart + _source.Remaining == end))
                 {
                     // The last item claims more bytes than its sequence and the file both hold: the length is wrong, not
                     // the structure. Read the item up to the sequence end.
                     Warn($"An item of {itemLength} bytes in {DicomDataset.Describe(tag)} runs past the end of the input; read up to the end of its sequence.");
                     itemEnd = end;
+                    clamped = true;
                 }
 
                 if (end >= 0 && itemEnd > end)
@@ -626,6 +633,12 @@ internal sealed class DicomStreamReader
                 Parent = parent,
             };
             ReadItemContent(item, itemEnd, encoding, depth + 1, topLevel: false);
+            if (clamped && !_source.AtEnd)
+            {
+                // Only forgivable when the sequence is the last thing in the input; otherwise the structure is broken.
+                throw new DicomReadException(DicomReadError.InvalidStructure, $"An item of {itemLength} bytes runs past the end of its sequence", itemStart - 8, tag);
+            }
+
             items.Add(item);
         }
 
