@@ -232,11 +232,18 @@ internal sealed class DicomWriterEncoder : IDisposable
                 continue;
             }
 
+            // Most elements are small and fit in the buffer: write them without entering an async method, so that no
+            // state machine is created per element (in Debug builds those are heap objects).
+            if (TryWriteInline(element, output))
+            {
+                continue;
+            }
+
             await output.EnsureAsync(16, useAsync).ConfigureAwait(false);
             if (element.Tag.IsGroupLength)
             {
-                WriteHeader(output, element.Tag, DicomVR.UL, 4);
-                WriteUInt32(output.Take(4), (uint)_lengths[_lengthCursor++]);
+                // With 16 bytes free the group length always fits now.
+                TryWriteInline(element, output);
                 continue;
             }
 
@@ -253,6 +260,51 @@ internal sealed class DicomWriterEncoder : IDisposable
                     break;
             }
         }
+    }
+
+    /// <summary>Writes a group length or a small in-memory value when header and value fit in the buffer as it is.</summary>
+    private bool TryWriteInline(DicomElement element, DicomWriterOutput output)
+    {
+        if (element.Tag.IsGroupLength)
+        {
+            if (!output.HasRoom(16))
+            {
+                return false;
+            }
+
+            WriteHeader(output, element.Tag, DicomVR.UL, 4);
+            WriteUInt32(output.Take(4), (uint)_lengths[_lengthCursor++]);
+            return true;
+        }
+
+        if (element is DicomSequence or DicomFragmentSequence || element.BulkData is not null)
+        {
+            return false;
+        }
+
+        var length = element.Value.Length;
+        var even = length + (length & 1);
+        if (!output.HasRoom(12 + even))
+        {
+            return false;
+        }
+
+        var wireVR = WireVR(element, even);
+        WriteHeader(output, element.Tag, wireVR, (uint)even);
+        var span = output.Take(even);
+        element.Value.Span.CopyTo(span);
+        if (_bigEndian && wireVR != DicomVR.UN)
+        {
+            DicomWriterOutput.Swap(span[..length], element.VR.ByteSwapUnit());
+        }
+
+        if (length != even)
+        {
+            // PS3.5 7.1.1: even value lengths; the VR says which byte pads (PS3.5 6.2).
+            span[length] = element.VR.PaddingByte();
+        }
+
+        return true;
     }
 
     private async ValueTask WriteSequenceAsync(DicomSequence sequence, DicomWriterOutput output, bool useAsync)

@@ -36,6 +36,8 @@ internal sealed class DicomWriterOutput : IDisposable
 
     private int Free => BufferBytes - _used;
 
+    public bool HasRoom(int count) => Free >= count;
+
     /// <summary>Makes room for <paramref name="count"/> bytes (at most <see cref="BufferBytes"/>) in the buffer.</summary>
     public ValueTask EnsureAsync(int count, bool useAsync) => Free >= count ? default : FlushAsync(useAsync);
 

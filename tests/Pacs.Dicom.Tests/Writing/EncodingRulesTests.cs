@@ -376,3 +376,39 @@ public sealed class EncodingRulesTests
         }
     }
 }
+
+/// <summary>The writer's cost does not grow with allocations per element (it serves WADO-RS).</summary>
+public sealed class WriterAllocationTests
+{
+    [Theory]
+    [InlineData("1.2.840.10008.1.2.1")]
+    [InlineData("1.2.840.10008.1.2.2")]
+    public void Writing_ten_thousand_elements_allocates_no_memory_per_element(string uid)
+    {
+        var ds = new DicomDataset();
+        for (ushort i = 1; i <= 5000; i++)
+        {
+            ds.Set(new DicomElement(new DicomTag(0x0011, i), DicomVR.US, new byte[] { 1, 2 }));
+        }
+
+        var items = Enumerable.Range(0, 2).Select(_ =>
+        {
+            var item = new DicomDataset();
+            for (ushort i = 1; i <= 2500; i++)
+            {
+                item.Set(new DicomElement(new DicomTag(0x0013, i), DicomVR.LO, "abc"u8.ToArray()));
+            }
+
+            return item;
+        });
+        ds.Set(new DicomSequence(new DicomTag(0x0015, 0x0001), items, undefinedLength: false));
+        var syntax = DicomTransferSyntax.Lookup(uid);
+        DicomWriter.WriteDataset(Stream.Null, ds, syntax);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        DicomWriter.WriteDataset(Stream.Null, ds, syntax);
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 4096, $"Writing 10 000 elements allocated {allocated} bytes.");
+    }
+}
