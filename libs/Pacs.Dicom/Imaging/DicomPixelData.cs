@@ -41,7 +41,15 @@ public sealed class DicomPixelData
 
         // PS3.3 C.7.6.3.1.2: native YBR_FULL_422 keeps two luminance and two chrominance samples per two pixels.
         var samplesStored = SamplesPerPixel == 3 && PhotometricInterpretation is "YBR_FULL_422" or "YBR_PARTIAL_422" ? 2 : SamplesPerPixel;
-        FrameBitCount = (long)Rows * Columns * samplesStored * BitsAllocated;
+        try
+        {
+            FrameBitCount = checked((long)Rows * Columns * samplesStored * BitsAllocated);
+        }
+        catch (OverflowException e)
+        {
+            throw new DicomException($"Rows {Rows} × Columns {Columns} × {samplesStored} samples × Bits Allocated {BitsAllocated} is too large to be a frame of {_name}.", e);
+        }
+
         var deflated = transferSyntax?.IsDeflated == true;
 
         if (element is DicomFragmentSequence fragments)
@@ -173,7 +181,7 @@ public sealed class DicomPixelData
         if (_table is not null)
         {
             var fragments = ((DicomFragmentSequence)Element).Fragments;
-            var slices = _table.Frames[frameIndex]!;
+            var slices = _table.Slices(frameIndex)!;
             var ranges = new DicomByteRange[slices.Length];
             for (var i = 0; i < slices.Length; i++)
             {
@@ -338,7 +346,7 @@ public sealed class DicomPixelData
     private byte[] ReadEncapsulatedFrame(int frameIndex, IDicomBulkDataSource? source)
     {
         var fragments = ((DicomFragmentSequence)Element).Fragments;
-        var slices = _table!.Frames[frameIndex]!;
+        var slices = _table!.Slices(frameIndex)!;
         var total = slices.Sum(s => s.Length);
         if (total > Array.MaxLength)
         {
@@ -412,7 +420,7 @@ public sealed class DicomPixelData
     {
         if (_table is not null)
         {
-            return _table.Missing[frameIndex];
+            return _table.MissingReason(frameIndex);
         }
 
         if (frameIndex < _completeFrames)

@@ -27,8 +27,12 @@ internal sealed class EncapsulatedFrameTable
         _element = element;
         _fragments = fragments;
         _frameCount = frameCount;
-        Frames = new FragmentSlice[frameCount][];
-        Missing = new string?[frameCount];
+
+        // Every frame needs a fragment of its own (tables must point at distinct items), so frames past the fragment count
+        // are missing; the arrays are sized by what the data holds, never by Number of Frames alone.
+        var slots = Math.Min(frameCount, fragments.Count);
+        _frames = new FragmentSlice[slots][];
+        _missing = new string?[slots];
 
         // PS3.5 A.4: table offsets count from the first byte of the item tag of the first fragment after the
         // Basic Offset Table; each item is its 8-byte header plus its value.
@@ -41,13 +45,27 @@ internal sealed class EncapsulatedFrameTable
         }
     }
 
-    /// <summary>Per frame: the slices to concatenate; null when the frame is missing.</summary>
-    public FragmentSlice[]?[] Frames { get; }
-
-    /// <summary>Per frame: why it is missing, or null.</summary>
-    public string?[] Missing { get; }
+    private readonly FragmentSlice[]?[] _frames;
+    private readonly string?[] _missing;
 
     public DicomFrameBoundaries Boundaries { get; private set; }
+
+    /// <summary>The slices to concatenate for a frame; null when the frame is missing.</summary>
+    public FragmentSlice[]? Slices(int frameIndex) => frameIndex < _frames.Length ? _frames[frameIndex] : null;
+
+    /// <summary>Why a frame is missing, or null when it is present.</summary>
+    public string? MissingReason(int frameIndex)
+    {
+        if (frameIndex < _missing.Length)
+        {
+            return _missing[frameIndex];
+        }
+
+        return _fragments.Count == 0
+            ? $"{_element} holds no fragments, so frame {frameIndex + 1} of {_frameCount} is missing."
+            : $"{_element} holds only {_fragments.Count} fragments, so frame {frameIndex + 1} of {_frameCount} is missing.";
+    }
+
 
     public List<string> Warnings { get; } = [];
 
@@ -195,7 +213,7 @@ internal sealed class EncapsulatedFrameTable
                 }
             }
 
-            Frames[i] = [.. slices];
+            _frames[i] = [.. slices];
         }
 
         return true;
@@ -206,12 +224,8 @@ internal sealed class EncapsulatedFrameTable
         var n = _fragments.Count;
         if (n == 0)
         {
+            // Every frame is missing; MissingReason says so.
             Boundaries = DicomFrameBoundaries.OneFragmentPerFrame;
-            for (var i = 0; i < _frameCount; i++)
-            {
-                Missing[i] = $"{_element} holds no fragments, so frame {i + 1} of {_frameCount} is missing.";
-            }
-
             return;
         }
 
@@ -221,7 +235,7 @@ internal sealed class EncapsulatedFrameTable
             Boundaries = DicomFrameBoundaries.OneFragmentPerFrame;
             for (var i = 0; i < n; i++)
             {
-                Frames[i] = [new FragmentSlice(i, 0, _fragments[i].Length)];
+                _frames[i] = [new FragmentSlice(i, 0, _fragments[i].Length)];
             }
 
             return;
@@ -230,7 +244,7 @@ internal sealed class EncapsulatedFrameTable
         if (_frameCount == 1)
         {
             Boundaries = DicomFrameBoundaries.AllFragmentsOneFrame;
-            Frames[0] = [.. Enumerable.Range(0, n).Select(k => new FragmentSlice(k, 0, _fragments[k].Length))];
+            _frames[0] = [.. Enumerable.Range(0, n).Select(k => new FragmentSlice(k, 0, _fragments[k].Length))];
             return;
         }
 
@@ -257,7 +271,7 @@ internal sealed class EncapsulatedFrameTable
             for (var i = 0; i < starts.Count; i++)
             {
                 var end = i + 1 < starts.Count ? starts[i + 1] : n;
-                Frames[i] = [.. Enumerable.Range(starts[i], end - starts[i]).Select(k => new FragmentSlice(k, 0, _fragments[k].Length))];
+                _frames[i] = [.. Enumerable.Range(starts[i], end - starts[i]).Select(k => new FragmentSlice(k, 0, _fragments[k].Length))];
             }
 
             return;
@@ -265,17 +279,10 @@ internal sealed class EncapsulatedFrameTable
 
         if (starts.Count == n && n < _frameCount)
         {
-            // Every fragment starts a frame but there are too few: the frames at the end are not there.
-            for (var i = 0; i < _frameCount; i++)
+            // Every fragment starts a frame but there are too few: the frames at the end are not there (MissingReason).
+            for (var i = 0; i < n; i++)
             {
-                if (i < n)
-                {
-                    Frames[i] = [new FragmentSlice(i, 0, _fragments[i].Length)];
-                }
-                else
-                {
-                    Missing[i] = $"{_element} holds only {n} fragments, each starting a {kind} frame, so frame {i + 1} of {_frameCount} is missing.";
-                }
+                _frames[i] = [new FragmentSlice(i, 0, _fragments[i].Length)];
             }
 
             return;

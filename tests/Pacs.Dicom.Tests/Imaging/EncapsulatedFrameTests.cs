@@ -188,6 +188,22 @@ public sealed class EncapsulatedFrameTests
     }
 
     [Fact]
+    public void Huge_number_of_frames_costs_nothing_and_the_frames_past_the_fragments_are_missing()
+    {
+        // Number of Frames comes from the header: nothing may be sized by it alone.
+        byte[][] fragments = [Fragment(JpegStart, 4, 1), Fragment(JpegStart, 4, 2)];
+        var (_, pixels) = Encapsulate([], fragments);
+        var dataset = Image(rows: 8, columns: 8, bitsAllocated: 8, frames: int.MaxValue);
+        dataset.Set(pixels);
+
+        var pixelData = DicomPixelData.FromDataset(dataset);
+
+        Assert.Equal(int.MaxValue, pixelData.NumberOfFrames);
+        Assert.False(pixelData.GetFrameRanges(1).IsMissing);
+        Assert.Contains("only 2 fragments", pixelData.GetFrameRanges(int.MaxValue - 1).MissingReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Encapsulated_pixel_data_without_fragments_has_every_frame_missing()
     {
         var (_, pixels) = Encapsulate([], []);

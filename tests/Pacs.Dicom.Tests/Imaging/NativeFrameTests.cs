@@ -144,6 +144,29 @@ public sealed class NativeFrameTests
     }
 
     [Fact]
+    public void Huge_number_of_frames_over_short_pixel_data_leaves_the_rest_missing()
+    {
+        var dataset = Image(rows: 2, columns: 2, bitsAllocated: 8, frames: int.MaxValue);
+        dataset.Set(new DicomElement(DicomTag.PixelData, DicomVR.OB, new byte[8], valueOffset: 0));
+
+        var pixelData = DicomPixelData.FromDataset(dataset);
+
+        Assert.False(pixelData.GetFrameRanges(1).IsMissing);
+        Assert.True(pixelData.GetFrameRanges(int.MaxValue - 1).IsMissing);
+    }
+
+    [Fact]
+    public void Image_attributes_too_large_for_a_frame_are_an_error_not_an_overflow()
+    {
+        var dataset = Image(rows: 65535, columns: 65535, bitsAllocated: 65535, samples: 65535);
+        dataset.Set(new DicomElement(DicomTag.PixelData, DicomVR.OB, new byte[8], valueOffset: 0));
+
+        var error = Assert.Throws<DicomException>(() => DicomPixelData.FromDataset(dataset));
+
+        Assert.Contains("too large", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bulk_data_frame_is_read_from_the_source_at_its_range()
     {
         var file = Counting(5000);
