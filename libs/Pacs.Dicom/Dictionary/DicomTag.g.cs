@@ -14,3 +14,10 @@ public readonly partial struct DicomTag
     public static readonly DicomTag MediaStorageSOPInstanceUID = new(0x00020003);
     public static readonly DicomTag MediaStorageSOPClassUID = new(0x00020002);
 }
+public readonly partial struct DicomTag
+{
+    public static readonly DicomTag FileMetaInformationGroupLength = new(0x00020000);
+    public static readonly DicomTag FloatPixelData = new(0x7FE00008);
+    public static readonly DicomTag DoubleFloatPixelData = new(0x7FE00009);
+    public static readonly DicomTag PixelRepresentation = new(0x00280103);
+}
