@@ -115,8 +115,11 @@ internal static class Iso2022Decoder
                 }
 
                 var c = g0.Decode(b);
-                output[o++] = c == SingleByteTables.Unassigned ? (char)b : c;
-                if ((b == (byte)'\\' && backslashDelimits) || (isPersonName && b is (byte)'^' or (byte)'='))
+                c = c == SingleByteTables.Unassigned ? (char)b : c;
+                output[o++] = c;
+
+                // The delimiter is the character, not the byte: 05/14 is '^' in ISO-IR 6 but a katakana in ESC ( I.
+                if ((c == '\\' && backslashDelimits) || (isPersonName && c is '^' or '='))
                 {
                     g0 = initialG0;
                     g1 = initialG1;

@@ -106,4 +106,14 @@ public sealed class DelimiterTests
         Assert.Equal(Hex(expected), Hex(charset.Encode("Łódź", DicomVR.LO)));
         Assert.Equal("Łódź", charset.Decode(expected, DicomVR.LO));
     }
+
+    [Fact]
+    public void Byte_05_14_is_no_delimiter_where_G0_holds_katakana()
+    {
+        // ESC ( I puts JIS X 0201 katakana in G0: 0x5E is the voiced sound mark U+FF9E there, not '^'.
+        var charset = DicomCharacterSet.FromSpecificCharacterSet("ISO 2022 IR 13\\ISO 2022 IR 87");
+        var bytes = Of(0x1B, 0x28, 0x49, 0x5E, 0x34, EscG0JisRoman);
+
+        Assert.Equal("\uFF9E\uFF74", charset.Decode(bytes, DicomVR.PN));
+    }
 }
