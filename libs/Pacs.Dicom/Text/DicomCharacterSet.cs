@@ -146,7 +146,8 @@ public sealed class DicomCharacterSet
 
         if (_wholeValueEncoding is not null)
         {
-            return _wholeValueEncoding == WholeValueEncodings.Utf8 || bytes.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0
+            // All three are ASCII-compatible: pure ASCII widens directly.
+            return bytes.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0
                 ? _wholeValueEncoding.GetString(bytes)
                 : Encoding.Latin1.GetString(bytes);
         }
