@@ -15547,10 +15547,3 @@ public readonly partial struct DicomTag
     /// <summary>Data Set Trailing Padding (FFFC,FFFC), OB, VM 1.</summary>
     public static DicomTag DataSetTrailingPadding => new(0xFFFCFFFCu);
 }
-public readonly partial struct DicomTag
-{
-    public static readonly DicomTag FileMetaInformationGroupLength = new(0x00020000);
-    public static readonly DicomTag FloatPixelData = new(0x7FE00008);
-    public static readonly DicomTag DoubleFloatPixelData = new(0x7FE00009);
-    public static readonly DicomTag PixelRepresentation = new(0x00280103);
-}
