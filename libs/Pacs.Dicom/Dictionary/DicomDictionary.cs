@@ -68,8 +68,9 @@ public static partial class DicomDictionary
     }
 
     /// <summary>
-    /// The tag of a PS3.6 keyword (case-sensitive). A repeating-group keyword such as "OverlayData"
-    /// gives the pattern's first tag, (6000,3000).
+    /// The tag of a PS3.6 keyword (case-sensitive). A repeating-group keyword gives the first tag of its
+    /// pattern that <see cref="Lookup"/> resolves to it: "OverlayData" (6000,3000), "RowsForNthOrderCoefficients"
+    /// (0028,0410), as (0028,0400) is Transform Label.
     /// </summary>
     public static bool TryGetTag(string keyword, out DicomTag tag)
     {
@@ -100,11 +101,41 @@ public static partial class DicomDictionary
             {
                 if (entry.Keyword.Length > 0)
                 {
-                    byKeyword.Add(entry.Keyword, entry.Tag);
+                    byKeyword.Add(entry.Keyword, entry.Mask == uint.MaxValue ? entry.Tag : FirstTagOf(entry));
                 }
             }
 
             return byKeyword;
+        }
+
+        /// <summary>
+        /// The lowest tag a pattern entry stands for: its wildcard digits counted up from zero, skipping tags
+        /// that a fixed entry or the group length rule take first.
+        /// </summary>
+        private static DicomTag FirstTagOf(DicomDictionaryEntry entry)
+        {
+            var wildcards = ~entry.Mask;
+            for (uint n = 0; n < 0x10000; n++)
+            {
+                // Spread the bits of n over the wildcard bit positions, lowest first.
+                uint value = entry.Tag.Value, bits = n;
+                for (var position = 0; position < 32 && bits != 0; position++)
+                {
+                    if ((wildcards & (1u << position)) != 0)
+                    {
+                        value |= (bits & 1) << position;
+                        bits >>= 1;
+                    }
+                }
+
+                var tag = new DicomTag(value);
+                if (ReferenceEquals(Lookup(tag), entry))
+                {
+                    return tag;
+                }
+            }
+
+            throw new InvalidOperationException($"No tag resolves to the dictionary entry {entry.Keyword}.");
         }
     }
 
