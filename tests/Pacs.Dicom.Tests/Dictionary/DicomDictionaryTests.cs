@@ -284,6 +284,7 @@ public sealed class DicomDictionaryTests
         foreach (var tag in tags)
         {
             DicomDictionary.Lookup(tag);
+            DicomDictionary.GetVR(tag);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
