@@ -169,13 +169,15 @@ internal sealed class DicomAttributeBuilder
 
     private byte[] EncodeNumbers(DicomVR vr)
     {
+        // A binary number has no empty form, so a null entry (seen in the wild) is dropped rather than refused.
+        var numbers = Values!.Where(v => v is not null).ToList();
         var size = vr.BinaryValueSize();
-        var bytes = new byte[Values!.Count * size];
-        for (var i = 0; i < Values.Count; i++)
+        var bytes = new byte[numbers.Count * size];
+        for (var i = 0; i < numbers.Count; i++)
         {
-            if (Values[i] is not string text)
+            if (numbers[i] is not string text)
             {
-                throw new InvalidDataException($"value {i + 1} of VR {vr.Code()} must be a number, found {(Values[i] is null ? "null" : "an object")}");
+                throw new InvalidDataException($"value {i + 1} of VR {vr.Code()} must be a number, found an object");
             }
 
             var span = bytes.AsSpan(i * size, size);

@@ -20,6 +20,8 @@ namespace Pacs.Dicom;
 /// <see cref="DicomBulkDataReference.Uri"/> says where to fetch it (offset and length -1: unknown).</item>
 /// <item>Text is encoded as UTF-8; when any of it is not ASCII, (0008,0005) is set to "ISO_IR 192" (see
 /// <see cref="DicomTextState.Apply"/>).</item>
+/// <item>A null entry in the Value of a binary number VR (US, SS, UL, SL, SV, UV, FL, FD) is dropped: the binary
+/// encoding has no empty value (PS3.5 6.2), and refusing the whole document for it helps nobody.</item>
 /// <item>Members other than vr, Value, InlineBinary and BulkDataURI are ignored.</item>
 /// </list>
 /// Errors are <see cref="DicomException"/>s naming the attribute (its path through items) and the reason.
