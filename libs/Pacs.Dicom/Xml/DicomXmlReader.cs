@@ -151,7 +151,7 @@ public static class DicomXmlReader
         }
 
         reader.Read();
-        if (creator is not null && tag.IsPrivate && (tag.Element & 0xFF00) != 0)
+        if (creator is not null && tag.IsPrivate && !tag.IsPrivateCreator && !tag.IsGroupLength)
         {
             builder.Tag = ResolvePrivateTag(dataset, tag, creator);
         }

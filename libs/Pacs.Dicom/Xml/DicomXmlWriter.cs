@@ -35,6 +35,9 @@ public sealed class DicomXmlWriter
         Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
         Indent = Options.Indented,
         CheckCharacters = false,
+
+        // A CR in a value must survive: XML parsers turn a literal CR LF into LF (XML 1.0 2.11), a &#xD; they keep.
+        NewLineHandling = NewLineHandling.Entitize,
     };
 
     /// <summary>One data set as an XML document.</summary>
