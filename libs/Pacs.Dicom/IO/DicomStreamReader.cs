@@ -209,6 +209,11 @@ internal sealed class DicomStreamReader
                 break;
             }
 
+            if (!_source.Ensure(8))
+            {
+                throw new DicomReadException(DicomReadError.Truncated, "The input ends inside the File Meta Information", _source.Position);
+            }
+
             var element = ReadElement(meta, encoding, itemEnd: -1, depth: 0);
             if (element is null)
             {
