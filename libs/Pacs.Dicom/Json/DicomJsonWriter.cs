@@ -22,6 +22,8 @@ namespace Pacs.Dicom;
 /// <item>Group length elements (gggg,0000) are left out: they describe a binary encoding the document does not have
 /// (PS3.5 7.2).</item>
 /// <item>Encapsulated pixel data follow <see cref="DicomModelWriterOptions.EncapsulatedPixelData"/>.</item>
+/// <item>(0008,0005), when present, is written as "ISO_IR 192": the text in the document is Unicode whatever character
+/// set the data set's bytes used (PS3.18 F.2 documents are UTF-8).</item>
 /// <item>Non-ASCII text is written as UTF-8 (not \u escapes); the document is meant for DICOMweb, not for HTML.</item>
 /// </list>
 /// </remarks>

@@ -59,8 +59,18 @@ internal static class DicomModelValues
             }
         }
 
-        return values is [null] ? [] : values;
+        if (values is [null])
+        {
+            return [];
+        }
+
+        // The document's text is Unicode (PS3.18 F.2: JSON in UTF-8; our XML is UTF-8 too), whatever the data set's
+        // bytes were, so a declared character set becomes ISO_IR 192: the one that describes the text as written.
+        return element.Tag == DicomTag.SpecificCharacterSet ? [Utf8CharacterSet] : values;
     }
+
+    /// <summary>The defined term of (0008,0005) for UTF-8 (PS3.3 C.12.1.1.2).</summary>
+    public const string Utf8CharacterSet = "ISO_IR 192";
 
     private static string Decode(DicomDataset dataset, DicomVR vr, ReadOnlySpan<byte> bytes) =>
         vr.UsesSpecificCharacterSet() ? dataset.CharacterSet.Decode(bytes, vr) : Encoding.Latin1.GetString(bytes);

@@ -103,7 +103,7 @@ internal static class DicomJsonSemantics
 
         var l2 = Normalize(left, vr!);
         var r2 = Normalize(right, vr!);
-        if (l2.Count != r2.Count || l2.Zip(r2).Any(p => !ValueEquals(p.First, p.Second)))
+        if (l2.Count != r2.Count || l2.Zip(r2).Any(p => !ValueEquals(p.First, p.Second, vr!)))
         {
             differences.Add($"{where}: [{string.Join(", ", l2)}] vs [{string.Join(", ", r2)}]");
         }
@@ -129,14 +129,17 @@ internal static class DicomJsonSemantics
         return result is [""] ? [] : result;
     }
 
+    /// <summary>PS3.5 6.2.1.1: trailing empty components and their '^' carry no meaning, nor do trailing empty groups.</summary>
     private static string PersonName(JsonElement name)
     {
-        string Group(string member) => name.TryGetProperty(member, out var g) && g.ValueKind == JsonValueKind.String ? g.GetString()!.Trim() : string.Empty;
+        string Group(string member) => name.TryGetProperty(member, out var g) && g.ValueKind == JsonValueKind.String
+            ? string.Join('^', g.GetString()!.Split('^').Select(c => c.Trim())).TrimEnd('^')
+            : string.Empty;
         var text = $"{Group("Alphabetic")}={Group("Ideographic")}={Group("Phonetic")}";
         return text.TrimEnd('=');
     }
 
-    private static bool ValueEquals(string left, string right)
+    private static bool ValueEquals(string left, string right, string vr)
     {
         if (left == right)
         {
@@ -146,6 +149,12 @@ internal static class DicomJsonSemantics
         if (double.TryParse(left, NumberStyles.Float, CultureInfo.InvariantCulture, out var l)
             && double.TryParse(right, NumberStyles.Float, CultureInfo.InvariantCulture, out var r))
         {
+            if (vr == "FL")
+            {
+                // An FL is a 32-bit float: two spellings are the same value when they round to the same float.
+                return (float)l == (float)r;
+            }
+
             return l == r || Math.Abs(l - r) <= RelativeTolerance * Math.Max(Math.Abs(l), Math.Abs(r));
         }
 

@@ -320,6 +320,19 @@ public sealed class DicomJsonWriterTests
         Assert.Contains("{\"Alphabetic\":\"Müller^Jürgen\"}", DicomJsonWriter.Serialize(dataset), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Declared_character_set_is_written_as_ISO_IR_192_because_the_text_is_now_Unicode()
+    {
+        var dataset = new DicomDataset();
+        dataset.Set(new DicomTag(0x00080005), DicomVR.CS, "ISO_IR 100");
+        dataset.Set(new DicomElement(PatientName, DicomVR.PN, Encoding.Latin1.GetBytes("Müller")));
+
+        var json = DicomJsonWriter.Serialize(dataset);
+
+        Assert.Equal("""{"00080005":{"vr":"CS","Value":["ISO_IR 192"]},"00100010":{"vr":"PN","Value":[{"Alphabetic":"Müller"}]}}""", json);
+        Assert.Equal("Müller", DicomJsonReader.ReadDataset(json).GetString(PatientName));
+    }
+
     /// <summary>A bulk data source over bytes in memory.</summary>
     internal sealed class MemorySource(byte[] bytes) : IDicomBulkDataSource
     {
