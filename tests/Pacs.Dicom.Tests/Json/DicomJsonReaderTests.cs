@@ -157,25 +157,26 @@ public sealed class DicomJsonReaderTests
     }
 
     [Theory]
-    [InlineData("""{"0010001":{"vr":"LO"}}""", "\"0010001\" is not a tag")]
-    [InlineData("""{"00100020":{"Value":["A"]}}""", "attribute 00100020: the attribute has no vr")]
-    [InlineData("""{"00100020":{"vr":"XX"}}""", "attribute 00100020: vr must be a VR")]
-    [InlineData("""{"00081115":{"vr":"SQ","Value":[{"00280010":{"vr":"US","Value":[70000]}}]}}""", "attribute 00081115[0].00280010: 70000 is out of the range of VR US")]
-    [InlineData("""{"00280010":{"vr":"US","Value":["x"]}}""", "'x' is not an integer")]
-    [InlineData("""{"00209165":{"vr":"AT","Value":["0020911"]}}""", "is not a tag written as GGGGEEEE")]
-    [InlineData("""{"00100010":{"vr":"PN","Value":[{"Given":"x"}]}}""", "\"Given\" is not a person name group")]
-    [InlineData("""{"7FE00010":{"vr":"OB","InlineBinary":"@@@"}}""", "InlineBinary is not valid base64")]
-    [InlineData("""{"7FE00010":{"vr":"OB","Value":[1]}}""", "VR OB takes InlineBinary or BulkDataURI")]
-    [InlineData("""{"00100020":{"vr":"LO","Value":["A"],"BulkDataURI":"x"}}""", "at most one of Value, InlineBinary and BulkDataURI")]
-    [InlineData("""{"00100020":{"vr":"LO","Value":[{"00100010":{"vr":"PN"}}]}}""", "VR LO has no object values")]
-    [InlineData("""{"00100020":{"vr":"LO",}}""", "not valid JSON")]
-    [InlineData("""{"00100020":{"vr":"LO"}""", "not valid JSON")]
-    [InlineData("\"text\"", "an object or an array of objects")]
-    public void Errors_name_the_attribute_and_the_reason(string json, string expected)
+    [InlineData("""{"0010001":{"vr":"LO"}}""", "DICOM JSON document", "\"0010001\" is not a tag")]
+    [InlineData("""{"00100020":{"Value":["A"]}}""", "attribute 00100020", "the attribute has no vr")]
+    [InlineData("""{"00100020":{"vr":"XX"}}""", "attribute 00100020", "vr must be a VR")]
+    [InlineData("""{"00081115":{"vr":"SQ","Value":[{"00280010":{"vr":"US","Value":[70000]}}]}}""", "attribute 00081115[0].00280010", "70000 is out of the range of VR US")]
+    [InlineData("""{"00280010":{"vr":"US","Value":["x"]}}""", "attribute 00280010", "'x' is not an integer")]
+    [InlineData("""{"00209165":{"vr":"AT","Value":["0020911"]}}""", "attribute 00209165", "is not a tag written as GGGGEEEE")]
+    [InlineData("""{"00100010":{"vr":"PN","Value":[{"Given":"x"}]}}""", "attribute 00100010", "\"Given\" is not a person name group")]
+    [InlineData("""{"7FE00010":{"vr":"OB","InlineBinary":"@@@"}}""", "attribute 7FE00010", "InlineBinary is not valid base64")]
+    [InlineData("""{"7FE00010":{"vr":"OB","Value":[1]}}""", "attribute 7FE00010", "VR OB takes InlineBinary or BulkDataURI")]
+    [InlineData("""{"00100020":{"vr":"LO","Value":["A"],"BulkDataURI":"x"}}""", "attribute 00100020", "at most one of Value, InlineBinary and BulkDataURI")]
+    [InlineData("""{"00100020":{"vr":"LO","Value":[{"00100010":{"vr":"PN"}}]}}""", "attribute 00100020", "VR LO has no object values")]
+    [InlineData("""{"00100020":{"vr":"LO",}}""", "DICOM JSON", "not valid JSON")]
+    [InlineData("""{"00100020":{"vr":"LO"}""", "DICOM JSON", "not valid JSON")]
+    [InlineData("\"text\"", "DICOM JSON document", "an object or an array of objects")]
+    public void Errors_name_the_attribute_and_the_reason(string json, string where, string reason)
     {
         var ex = Assert.Throws<DicomException>(() => DicomJsonReader.ReadDataset(json));
 
-        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(where, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
