@@ -126,8 +126,8 @@ public sealed class Dcm2JsonComparisonTests
 
         var compared = files.Count(f => RunDcm2Json(TestPaths.CorpusFile(f)) is not null);
 
-        // dcm2json refuses files with encapsulated pixel data; everything else must be compared.
-        Assert.True(compared >= files.Count / 2, $"only {compared} of {files.Count} corpus files could be compared with dcm2json");
+        // dcm2json refuses files with encapsulated pixel data and some character sets (59 of 298 in 2026); the rest is compared.
+        Assert.True(compared >= files.Count * 3 / 4, $"only {compared} of {files.Count} corpus files could be compared with dcm2json");
     }
 
     /// <summary>
