@@ -409,6 +409,9 @@ public sealed class WriterAllocationTests
         DicomWriter.WriteDataset(Stream.Null, ds, syntax);
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 4096, $"Writing 10 000 elements allocated {allocated} bytes.");
+
+        // One object per element would be at least 240 KB; a fixed 32 KB allowance absorbs one-off runtime costs
+        // (a pool refill on a busy machine) without hiding per-element allocation.
+        Assert.True(allocated < 32 * 1024, $"Writing 10 000 elements allocated {allocated} bytes.");
     }
 }
