@@ -182,7 +182,7 @@ public static class PngEncoder
         {
             var candidate = scratch.Slice(type * n, n);
             ApplyFilter(type, row, previous, bpp, candidate);
-            var cost = SignedAbsoluteSum(candidate[1..]);
+            var cost = PngFilters.Cost(candidate[1..]);
             if (cost < bestCost)
             {
                 bestCost = cost;
@@ -197,54 +197,7 @@ public static class PngEncoder
     private static void ApplyFilter(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int bpp, Span<byte> destination)
     {
         destination[0] = (byte)type;
-        var dst = destination[1..];
-        var length = row.Length;
-        switch (type)
-        {
-            case 0:
-                row.CopyTo(dst);
-                break;
-            case 1:
-                row[..bpp].CopyTo(dst);
-                for (var i = bpp; i < length; i++)
-                {
-                    dst[i] = (byte)(row[i] - row[i - bpp]);
-                }
-
-                break;
-            case 2:
-                for (var i = 0; i < length; i++)
-                {
-                    dst[i] = (byte)(row[i] - previous[i]);
-                }
-
-                break;
-            case 3:
-                for (var i = 0; i < bpp; i++)
-                {
-                    dst[i] = (byte)(row[i] - (previous[i] >> 1));
-                }
-
-                for (var i = bpp; i < length; i++)
-                {
-                    dst[i] = (byte)(row[i] - ((row[i - bpp] + previous[i]) >> 1));
-                }
-
-                break;
-            default:
-                // Paeth with a = left, b = above, c = upper left; with no left neighbour it reduces to Up.
-                for (var i = 0; i < bpp; i++)
-                {
-                    dst[i] = (byte)(row[i] - previous[i]);
-                }
-
-                for (var i = bpp; i < length; i++)
-                {
-                    dst[i] = (byte)(row[i] - Paeth(row[i - bpp], previous[i], previous[i - bpp]));
-                }
-
-                break;
-        }
+        PngFilters.Apply(type, row, previous, bpp, destination[1..]);
     }
 
     /// <summary>PNG spec 9.4: the neighbour closest to a + b - c, ties going to a, then b.</summary>
@@ -260,17 +213,6 @@ public static class PngEncoder
         }
 
         return pb <= pc ? b : c;
-    }
-
-    private static long SignedAbsoluteSum(ReadOnlySpan<byte> data)
-    {
-        long sum = 0;
-        foreach (var b in data)
-        {
-            sum += Math.Abs((int)(sbyte)b);
-        }
-
-        return sum;
     }
 
     /// <summary>Collects zlib output and writes it as IDAT chunks of at most the configured size.</summary>
