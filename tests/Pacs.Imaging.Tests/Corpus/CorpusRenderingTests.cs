@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace Pacs.Imaging.Tests.Corpus;
@@ -155,56 +154,6 @@ public class CorpusRenderingTests(ITestOutputHelper output)
         var parameters = RenderingParameters.Parse("viewport=300,100,128,128,256,128&window=40,400,linear");
         var region = FrameRenderer.Render(description, frame, parameters);
         Assert.Equal((200, 100), (region.Width, region.Height));
-    }
-
-    /// <summary>Rough speed figure for the report: a 512×512 CT frame rendered and encoded, averaged over 20 runs.</summary>
-    [Fact]
-    public void Ct_512_render_to_png_and_jpeg_takes_milliseconds()
-    {
-        var (_, description, frame) = CorpusFrames.Load("valid/693_UNCI.dcm");
-        Assert.Equal((512, 512), (description.Columns, description.Rows));
-        using var sink = new MemoryStream(1 << 20);
-
-        void RenderPng()
-        {
-            sink.SetLength(0);
-            PngEncoder.Encode(sink, FrameRenderer.Render(description, frame));
-        }
-
-        void RenderJpeg()
-        {
-            sink.SetLength(0);
-            JpegEncoder.Encode(sink, FrameRenderer.Render(description, frame));
-        }
-
-        void Thumbnail()
-        {
-            sink.SetLength(0);
-            JpegEncoder.Encode(sink, FrameRenderer.RenderThumbnail(description, frame));
-        }
-
-        var render = Time(() => FrameRenderer.Render(description, frame));
-        var png = Time(RenderPng);
-        var jpeg = Time(RenderJpeg);
-        var thumb = Time(Thumbnail);
-        output.WriteLine($"512×512 CT: render {render:F2} ms, render+PNG {png:F2} ms, render+JPEG q90 {jpeg:F2} ms, 128² JPEG thumbnail {thumb:F2} ms");
-
-        // Generous bound (a shared 2-core machine): a 500-image series of thumbnails must stay well under a minute.
-        Assert.True(png < 250 && jpeg < 250 && thumb < 100, $"render+PNG {png:F1} ms, render+JPEG {jpeg:F1} ms, thumbnail {thumb:F1} ms");
-    }
-
-    private static double Time(Action action)
-    {
-        action();
-        action();
-        const int runs = 20;
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < runs; i++)
-        {
-            action();
-        }
-
-        return watch.Elapsed.TotalMilliseconds / runs;
     }
 
     /// <summary>Set PACS_IMAGING_RENDER_DIR to keep the PNGs for a person to look at.</summary>
