@@ -85,3 +85,45 @@ public sealed class CliTests
         Assert.Equal(Program.ExitUsage, Program.Main(["frobnicate"]));
     }
 }
+
+public sealed class JsonCommandTests
+{
+    [Fact]
+    public void Json_writes_the_data_set_as_dicom_json_and_exits_0()
+    {
+        using var output = new MemoryStream();
+
+        var code = JsonCommand.Run([TestPaths.CorpusFile("valid/CT_small.dcm")], output, new StringWriter());
+
+        Assert.Equal(Program.ExitOk, code);
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToArray());
+        var name = json.RootElement.GetProperty("00100010");
+        Assert.Equal("PN", name.GetProperty("vr").GetString());
+        Assert.Equal("CompressedSamples^CT1", name.GetProperty("Value")[0].GetProperty("Alphabetic").GetString());
+        Assert.True(json.RootElement.GetProperty("7FE00010").TryGetProperty("InlineBinary", out _));
+    }
+
+    [Fact]
+    public void Json_with_a_bulk_threshold_points_large_values_back_into_the_file()
+    {
+        using var output = new MemoryStream();
+
+        JsonCommand.Run([TestPaths.CorpusFile("valid/CT_small.dcm"), "--bulk-threshold", "1024"], output, new StringWriter());
+
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToArray());
+        var uri = json.RootElement.GetProperty("7FE00010").GetProperty("BulkDataURI").GetString();
+        Assert.StartsWith("file://", uri, StringComparison.Ordinal);
+        Assert.Contains("length=32768", uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_of_a_file_that_is_not_dicom_exits_1_with_the_reason()
+    {
+        var error = new StringWriter();
+
+        var code = JsonCommand.Run([TestPaths.CorpusFile("malformed/synthetic/empty.dcm")], new MemoryStream(), error);
+
+        Assert.Equal(Program.ExitSomeFailed, code);
+        Assert.Contains("empty", error.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -534,7 +534,9 @@ internal sealed class DicomStreamReader
             Warn($"{DicomDataset.Describe(tag)} has the odd value length {length} (PS3.5 7.1.1 requires even lengths).");
         }
 
-        if (length > _options.BulkDataThresholdBytes && _bulkAllowed)
+        // File Meta Information is always loaded: the reader needs it, and it is small in any sane file
+        // (a forged length was refused above against the bytes that remain).
+        if (length > _options.BulkDataThresholdBytes && _bulkAllowed && !tag.IsFileMeta)
         {
             if (!_source.Skip(length))
             {

@@ -10,10 +10,11 @@ namespace Pacs.Dicom.Tests.Reading;
 /// </summary>
 public sealed class MutationTests
 {
-    private const int Seed = 20261124;
+    // Fixed so every run checks the same variants; PACS_MUTATION_SEED explores others by hand.
+    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("PACS_MUTATION_SEED"), out var s) ? s : 20261124;
 
     // A variant of at most a few hundred KB must parse in well under this; a hang shows up as a miss by orders of magnitude.
-    private static readonly TimeSpan PerVariantLimit = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PerVariantLimit = TimeSpan.FromSeconds(10);
 
     public static TheoryData<string> SourceFiles() =>
     [
@@ -45,7 +46,7 @@ public sealed class MutationTests
         }
 
         var original = File.ReadAllBytes(path);
-        var random = new Random(Seed ^ file.GetHashCode(StringComparison.Ordinal) & 0x7FFFFFFF ^ StableHash(file));
+        var random = new Random(Seed ^ StableHash(file));
         const int Variants = 2000;
         var read = 0;
         var refused = 0;
