@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test project of Pacs. Installs what the tests need on Debian (DCMTK, pydicom, numpy, Pillow) when missing,
+# Runs every test project of Pacs. Installs what the tests need on Debian (DCMTK, pydicom, numpy, Pillow, Node.js with npm) when missing,
 # then builds once and runs each test project, and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ command -v dcmdump >/dev/null 2>&1 || need+=(dcmtk)
 /usr/bin/python3 -c 'import pydicom' >/dev/null 2>&1 || need+=(python3-pydicom)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
+# The Azure storage tests install Azurite with npm (tests/Pacs.Storage.Tests/Azure/AzuriteFixture.cs).
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
     echo "Installing test prerequisites: ${need[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
