@@ -32,9 +32,9 @@ public static class TestPaths
     /// <summary>A file of the corpus by its path below the corpus folder, e.g. "valid/CT_small.dcm".</summary>
     public static string CorpusFile(string relative) => Path.Combine(Corpus, relative);
 
-    /// <summary>Every DICOM file of the corpus except malformed/, as paths relative to the corpus folder.</summary>
+    /// <summary>Every DICOM file of the corpus except malformed/ (and the JSON samples of json/), relative to the corpus folder.</summary>
     public static IEnumerable<string> WellFormedCorpusFiles() =>
-        ManifestFiles().Where(f => !f.StartsWith("malformed/", StringComparison.Ordinal));
+        ManifestFiles().Where(f => !f.StartsWith("malformed/", StringComparison.Ordinal) && !f.StartsWith("json/", StringComparison.Ordinal));
 
     /// <summary>The file column of MANIFEST.tsv.</summary>
     public static IEnumerable<string> ManifestFiles() =>

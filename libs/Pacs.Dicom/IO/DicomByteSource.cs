@@ -59,9 +59,27 @@ internal sealed class DicomByteSource : IDisposable
     /// <summary>True when no byte is left.</summary>
     public bool AtEnd => _end == _start && !Fill(1);
 
-    public void Advance(int count) => _start += count;
+    /// <summary>Consumes bytes that an earlier <see cref="Ensure"/> made available.</summary>
+    public void Advance(int count)
+    {
+        if (count > _end - _start)
+        {
+            throw new InvalidOperationException($"Advance({count}) past the {_end - _start} buffered bytes: a missing Ensure.");
+        }
 
-    public ReadOnlySpan<byte> Peek(int count) => _buffer.AsSpan(_start, count);
+        _start += count;
+    }
+
+    /// <summary>Looks at bytes that an earlier <see cref="Ensure"/> made available.</summary>
+    public ReadOnlySpan<byte> Peek(int count)
+    {
+        if (count > _end - _start)
+        {
+            throw new InvalidOperationException($"Peek({count}) past the {_end - _start} buffered bytes: a missing Ensure.");
+        }
+
+        return _buffer.AsSpan(_start, count);
+    }
 
     /// <summary>Copies exactly destination.Length bytes; false when the source ends first (some bytes may have been copied).</summary>
     public bool ReadExactly(Span<byte> destination)

@@ -4,7 +4,7 @@ namespace Pacs.Dicom;
 /// A DICOM object as read from, or to be written to, a PS3.10 file or a stream: the File Meta
 /// Information (group 0002), the data set and the transfer syntax the data set is encoded in.
 /// </summary>
-public sealed class DicomFile
+public sealed partial class DicomFile
 {
     public DicomFile(DicomDataset fileMetaInformation, DicomDataset dataset)
     {

@@ -209,6 +209,11 @@ internal sealed class DicomStreamReader
                 break;
             }
 
+            if (!_source.Ensure(8))
+            {
+                throw new DicomReadException(DicomReadError.Truncated, "The input ends inside the File Meta Information", _source.Position);
+            }
+
             var element = ReadElement(meta, encoding, itemEnd: -1, depth: 0);
             if (element is null)
             {
@@ -529,7 +534,9 @@ internal sealed class DicomStreamReader
             Warn($"{DicomDataset.Describe(tag)} has the odd value length {length} (PS3.5 7.1.1 requires even lengths).");
         }
 
-        if (length > _options.BulkDataThresholdBytes && _bulkAllowed)
+        // File Meta Information is always loaded: the reader needs it, and it is small in any sane file
+        // (a forged length was refused above against the bytes that remain).
+        if (length > _options.BulkDataThresholdBytes && _bulkAllowed && !tag.IsFileMeta)
         {
             if (!_source.Skip(length))
             {
@@ -597,15 +604,17 @@ internal sealed class DicomStreamReader
             _source.Advance(8);
             var itemStart = _source.Position;
             long itemEnd = -1;
+            var clamped = false;
             if (itemLength != UndefinedLength)
             {
                 itemEnd = itemStart + itemLength;
-                if (end >= 0 && itemEnd > end && _source.Remaining is { } left && itemStart + left == end)
+                if (end >= 0 && itemEnd > end && (_source.Remaining is null || itemStart + _source.Remaining == end))
                 {
                     // The last item claims more bytes than its sequence and the file both hold: the length is wrong, not
                     // the structure. Read the item up to the sequence end.
                     Warn($"An item of {itemLength} bytes in {DicomDataset.Describe(tag)} runs past the end of the input; read up to the end of its sequence.");
                     itemEnd = end;
+                    clamped = true;
                 }
 
                 if (end >= 0 && itemEnd > end)
@@ -626,6 +635,12 @@ internal sealed class DicomStreamReader
                 Parent = parent,
             };
             ReadItemContent(item, itemEnd, encoding, depth + 1, topLevel: false);
+            if (clamped && !_source.AtEnd)
+            {
+                // Only forgivable when the sequence is the last thing in the input; otherwise the structure is broken.
+                throw new DicomReadException(DicomReadError.InvalidStructure, $"An item of {itemLength} bytes runs past the end of its sequence", itemStart - 8, tag);
+            }
+
             items.Add(item);
         }
 

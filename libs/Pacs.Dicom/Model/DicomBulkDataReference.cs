@@ -15,6 +15,13 @@ public sealed record DicomBulkDataReference(long Offset, long Length, bool BigEn
     /// stream only its caller can reopen.
     /// </summary>
     public IDicomBulkDataSource? Source { get; init; }
+
+    /// <summary>
+    /// Where the value can be fetched when it came from a DICOM JSON or XML document as a BulkDataURI
+    /// (PS3.18 F.2.6, PS3.19 A.1.5); null for values read from a DICOM stream. Such references have no
+    /// offset in a source (-1) and, unless the document said so, an unknown length (-1).
+    /// </summary>
+    public string? Uri { get; init; }
 }
 
 /// <summary>Something that can hand out byte ranges of the object a dataset was read from.</summary>

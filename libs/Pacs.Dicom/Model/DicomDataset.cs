@@ -212,6 +212,11 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
             case DicomVR.FL: return ReadAt<float>(span, index, out var fl) && float.IsFinite(fl) ? (long)fl : null;
             case DicomVR.FD: return ReadAt<double>(span, index, out var fd) && double.IsFinite(fd) ? (long)fd : null;
             default:
+                if (!element.VR.IsString())
+                {
+                    return null;
+                }
+
                 var text = GetString(tag, index);
                 if (long.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var l))
                 {
@@ -244,10 +249,15 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
         {
             case DicomVR.FL or DicomVR.OF: return ReadAt<float>(span, index, out var fl) ? fl : null;
             case DicomVR.FD or DicomVR.OD: return ReadAt<double>(span, index, out var fd) ? fd : null;
-            case DicomVR.DS or DicomVR.IS or DicomVR.UN or DicomVR.LO or DicomVR.SH or DicomVR.CS:
-                return double.TryParse(GetString(tag, index), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
-            default:
+            case DicomVR.US or DicomVR.SS or DicomVR.UL or DicomVR.SL or DicomVR.SV or DicomVR.UV:
                 return GetInt64(tag, index);
+            default:
+                if (!element.VR.IsString())
+                {
+                    return null;
+                }
+
+                return double.TryParse(GetString(tag, index), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
         }
     }
 
@@ -273,7 +283,7 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
             return [];
         }
 
-        if (element.VR.IsString() || element.VR == DicomVR.UN)
+        if (element.VR.IsString())
         {
             var parts = GetStrings(tag);
             var result = new double[parts.Length];

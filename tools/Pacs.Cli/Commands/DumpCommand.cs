@@ -19,8 +19,18 @@ internal static class DumpCommand
         var failed = 0;
         var files = InputFiles.Expand(paths).ToList();
         var dumper = new DicomDumpWriter(output);
-        foreach (var file in files)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var nextReport = 1000L;
+        for (var index = 0; index < files.Count; index++)
         {
+            var file = files[index];
+            if (clock.ElapsedMilliseconds >= nextReport)
+            {
+                // Long runs report progress on stderr; stdout stays the dump alone.
+                error.WriteLine($"dump: {index}/{files.Count} files");
+                nextReport = clock.ElapsedMilliseconds + 1000;
+            }
+
             try
             {
                 var dicom = DicomFile.Open(file, options);

@@ -1,0 +1,133 @@
+namespace Pacs.Imaging;
+
+/// <summary>
+/// The example tables of ITU-T T.81 Annex K that baseline encoders use when they have no better ones:
+/// K.1/K.2 quantisation tables and the K.3–K.6 Huffman table specifications, plus the zig-zag order of Figure 5.
+/// </summary>
+internal static class JpegTables
+{
+    /// <summary>T.81 Table K.1: luminance quantisation, natural (row-major) order.</summary>
+    public static ReadOnlySpan<byte> LuminanceQuantization =>
+    [
+        16, 11, 10, 16, 24, 40, 51, 61,
+        12, 12, 14, 19, 26, 58, 60, 55,
+        14, 13, 16, 24, 40, 57, 69, 56,
+        14, 17, 22, 29, 51, 87, 80, 62,
+        18, 22, 37, 56, 68, 109, 103, 77,
+        24, 35, 55, 64, 81, 104, 113, 92,
+        49, 64, 78, 87, 103, 121, 120, 101,
+        72, 92, 95, 98, 112, 100, 103, 99,
+    ];
+
+    /// <summary>T.81 Table K.2: chrominance quantisation, natural order.</summary>
+    public static ReadOnlySpan<byte> ChrominanceQuantization =>
+    [
+        17, 18, 24, 47, 99, 99, 99, 99,
+        18, 21, 26, 66, 99, 99, 99, 99,
+        24, 26, 56, 99, 99, 99, 99, 99,
+        47, 66, 99, 99, 99, 99, 99, 99,
+        99, 99, 99, 99, 99, 99, 99, 99,
+        99, 99, 99, 99, 99, 99, 99, 99,
+        99, 99, 99, 99, 99, 99, 99, 99,
+        99, 99, 99, 99, 99, 99, 99, 99,
+    ];
+
+    /// <summary>T.81 Table K.3: DC luminance, BITS (codes of each length 1..16).</summary>
+    public static ReadOnlySpan<byte> DcLuminanceBits => [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+
+    /// <summary>T.81 Table K.4: DC chrominance, BITS.</summary>
+    public static ReadOnlySpan<byte> DcChrominanceBits => [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0];
+
+    /// <summary>HUFFVAL of both DC tables: categories 0..11 in order.</summary>
+    public static ReadOnlySpan<byte> DcValues => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+
+    /// <summary>T.81 Table K.5: AC luminance, BITS.</summary>
+    public static ReadOnlySpan<byte> AcLuminanceBits => [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7D];
+
+    /// <summary>T.81 Table K.5: AC luminance, HUFFVAL (run/size symbols by increasing code length).</summary>
+    public static ReadOnlySpan<byte> AcLuminanceValues =>
+    [
+        0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07,
+        0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xA1, 0x08, 0x23, 0x42, 0xB1, 0xC1, 0x15, 0x52, 0xD1, 0xF0,
+        0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0A, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x25, 0x26, 0x27, 0x28,
+        0x29, 0x2A, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3A, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
+        0x4A, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69,
+        0x6A, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
+        0x8A, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
+        0xA8, 0xA9, 0xAA, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA, 0xC2, 0xC3, 0xC4, 0xC5,
+        0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xD9, 0xDA, 0xE1, 0xE2,
+        0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8,
+        0xF9, 0xFA,
+    ];
+
+    /// <summary>T.81 Table K.6: AC chrominance, BITS.</summary>
+    public static ReadOnlySpan<byte> AcChrominanceBits => [0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77];
+
+    /// <summary>T.81 Table K.6: AC chrominance, HUFFVAL.</summary>
+    public static ReadOnlySpan<byte> AcChrominanceValues =>
+    [
+        0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71,
+        0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xA1, 0xB1, 0xC1, 0x09, 0x23, 0x33, 0x52, 0xF0,
+        0x15, 0x62, 0x72, 0xD1, 0x0A, 0x16, 0x24, 0x34, 0xE1, 0x25, 0xF1, 0x17, 0x18, 0x19, 0x1A, 0x26,
+        0x27, 0x28, 0x29, 0x2A, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3A, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48,
+        0x49, 0x4A, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68,
+        0x69, 0x6A, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
+        0x88, 0x89, 0x8A, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0xA2, 0xA3, 0xA4, 0xA5,
+        0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA, 0xC2, 0xC3,
+        0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xD9, 0xDA,
+        0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8,
+        0xF9, 0xFA,
+    ];
+
+    /// <summary>
+    /// T.81 Figure 5: for each position k of the zig-zag sequence, the natural (row-major) index of the coefficient.
+    /// Built by walking the anti-diagonals, alternating direction, rather than typed out.
+    /// </summary>
+    public static readonly byte[] ZigzagToNatural = BuildZigzag();
+
+    /// <summary>
+    /// A quantisation table for <paramref name="quality"/> 1–100: the Annex K table scaled by 5000/q below 50 and by
+    /// 200-2q from 50 up (so 50 is the table as printed and 100 is all ones), each entry limited to 1..255 so it stays
+    /// an 8-bit baseline table. Natural order.
+    /// </summary>
+    public static byte[] ScaledQuantization(ReadOnlySpan<byte> table, int quality)
+    {
+        quality = Math.Clamp(quality, 1, 100);
+        var scale = quality < 50 ? 5000 / quality : 200 - (2 * quality);
+        var result = new byte[64];
+        for (var i = 0; i < 64; i++)
+        {
+            result[i] = (byte)Math.Clamp(((table[i] * scale) + 50) / 100, 1, 255);
+        }
+
+        return result;
+    }
+
+    private static byte[] BuildZigzag()
+    {
+        var order = new byte[64];
+        var k = 0;
+        for (var sum = 0; sum < 15; sum++)
+        {
+            // On even diagonals the walk goes up and right (row decreasing), on odd ones down and left.
+            var rowStart = Math.Min(sum, 7);
+            var rowEnd = Math.Max(0, sum - 7);
+            if (sum % 2 == 0)
+            {
+                for (var row = rowStart; row >= rowEnd; row--)
+                {
+                    order[k++] = (byte)((row * 8) + (sum - row));
+                }
+            }
+            else
+            {
+                for (var row = rowEnd; row <= rowStart; row++)
+                {
+                    order[k++] = (byte)((row * 8) + (sum - row));
+                }
+            }
+        }
+
+        return order;
+    }
+}

@@ -1,0 +1,462 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace Pacs.Storage;
+
+/// <summary>
+/// A blob store in a local folder (the embedded default). Layout in <see cref="FileSystemLayout"/> and
+/// docs/storage.md.
+/// <para>
+/// A put writes to a temporary file beside the final one, fsyncs it, renames it to the final name with a rename
+/// that refuses an existing target, and fsyncs the folder. So a blob is either absent or whole under its name, even
+/// across a crash or power loss, and a stored blob is never replaced. What a crash can leave is a temporary file
+/// (recognisable by its name, never listed, removed by <see cref="RemoveStaleTemporaryFilesAsync"/>) or a blob
+/// without its metadata file (listed with tier Hot and SHA-256 unknown).
+/// </para>
+/// </summary>
+public sealed class FileSystemBlobStore : IBlobStore
+{
+    internal const string DefaultContentType = "application/octet-stream";
+
+    private const int ReadBufferBytes = 64 * 1024;
+
+    private readonly FileSystemLayout _layout;
+    private readonly FileSystemBlobStoreOptions _options;
+    private readonly TimeProvider _clock;
+
+    public FileSystemBlobStore(FileSystemBlobStoreOptions options, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.RootPath))
+            throw new ArgumentException("FileSystemBlobStoreOptions.RootPath is required.", nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ListPageSize, "options.ListPageSize");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CopyBufferBytes, 4096, "options.CopyBufferBytes");
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        string root = Path.GetFullPath(options.RootPath);
+        Directory.CreateDirectory(root);
+        _layout = new FileSystemLayout(root);
+    }
+
+    /// <summary>Absolute path of the store's root folder.</summary>
+    public string RootPath => _layout.Root;
+
+    public async Task<BlobPutResult> PutAsync(string name, Stream content, BlobPutOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        BlobNames.Validate(name);
+        ArgumentNullException.ThrowIfNull(content);
+        cancellationToken.ThrowIfCancellationRequested();
+        var paths = _layout.For(name);
+        // Fail before reading the source when the name is taken; the no-replace rename below is what guarantees it.
+        if (File.Exists(paths.Data))
+            throw new BlobAlreadyExistsException(name, RootPath, null);
+
+        string contentType = options?.ContentType ?? DefaultContentType;
+        var tier = options?.Tier ?? BlobAccessTier.Hot;
+        string dataTemp = FileSystemLayout.NewTempPath(paths.Data);
+        string? metaTemp = null;
+        bool committed = false;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.CopyBufferBytes);
+        try
+        {
+            EnsureShardDirectory(name, paths.Directory);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = 0;
+            var file = OpenForWrite(name, dataTemp);
+            await using (file.ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    // Errors of the caller's stream propagate as they are; only the store's own I/O is wrapped.
+                    int n = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                        break;
+                    sha.AppendData(buffer, 0, n);
+                    await StoreIo(name, "write", () => file.WriteAsync(buffer.AsMemory(0, n), cancellationToken))
+                        .ConfigureAwait(false);
+                    size += n;
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                StoreIo(name, "sync", () => file.Flush(flushToDisk: true));
+            }
+
+            string hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+            var meta = new BlobMetadataFile(size, hash, contentType, tier, _clock.GetUtcNow());
+            metaTemp = WriteTempMetadata(name, paths.Meta, meta);
+
+            if (!StoreIo(name, "rename", () => NativeFileSystem.TryMoveNoReplace(dataTemp, paths.Data)))
+                throw new BlobAlreadyExistsException(name, RootPath, null);
+            committed = true;
+            // The metadata goes in only after the data: a metadata file never stands without its blob.
+            StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
+            metaTemp = null;
+            StoreIo(name, "sync", () => NativeFileSystem.FsyncDirectory(paths.Directory));
+            return new BlobPutResult(name, size, hash, ETagOf(meta.CreatedOn, size), tier);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (!committed)
+                TryDelete(dataTemp);
+            if (metaTemp is not null)
+                TryDelete(metaTemp);
+        }
+    }
+
+    public Task<BlobReadStream> OpenReadAsync(string name, BlobRange? range = null,
+        CancellationToken cancellationToken = default)
+    {
+        BlobNames.Validate(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        var paths = _layout.For(name);
+        FileStream file;
+        try
+        {
+            file = new FileStream(paths.Data, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                ReadBufferBytes, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BlobNotFoundException(name, RootPath, e);
+        }
+        try
+        {
+            long size = file.Length;
+            long offset = 0, length = size;
+            if (range is { } r)
+            {
+                (offset, length) = r.Resolve(size) ?? throw new BlobRangeNotSatisfiableException(name, r, size);
+                file.Seek(offset, SeekOrigin.Begin);
+            }
+            var properties = Describe(name, paths, size, File.GetLastWriteTimeUtc(paths.Data));
+            return Task.FromResult(new BlobReadStream(name, file, null, offset, length, size, properties.ContentType,
+                properties.ETag));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        BlobNames.Validate(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        var paths = _layout.For(name);
+        bool existed = File.Exists(paths.Data);
+        // Metadata first: a crash between the two leaves a blob without metadata, never metadata without its blob.
+        StoreIo(name, "delete", () =>
+        {
+            File.Delete(paths.Meta);
+            File.Delete(paths.Data);
+            if (existed)
+                NativeFileSystem.FsyncDirectory(paths.Directory);
+        });
+        return Task.FromResult(existed);
+    }
+
+    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        BlobNames.Validate(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(File.Exists(_layout.For(name).Data));
+    }
+
+    public Task<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default)
+    {
+        BlobNames.Validate(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        var paths = _layout.For(name);
+        var info = new FileInfo(paths.Data);
+        if (!info.Exists)
+            throw new BlobNotFoundException(name, RootPath, null);
+        return Task.FromResult(Describe(name, paths, info.Length, info.LastWriteTimeUtc));
+    }
+
+    public Task SetAccessTierAsync(string name, BlobAccessTier tier, CancellationToken cancellationToken = default)
+    {
+        BlobNames.Validate(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        var paths = _layout.For(name);
+        var info = new FileInfo(paths.Data);
+        if (!info.Exists)
+            throw new BlobNotFoundException(name, RootPath, null);
+        var meta = ReadMetadata(paths, info.Length)
+            ?? new BlobMetadataFile(info.Length, null, DefaultContentType, BlobAccessTier.Hot, info.LastWriteTimeUtc);
+        if (meta.Tier == tier)
+            return Task.CompletedTask;
+        string temp = WriteTempMetadata(name, paths.Meta, meta with { Tier = tier });
+        try
+        {
+            StoreIo(name, "rename", () =>
+            {
+                File.Move(temp, paths.Meta, overwrite: true);
+                NativeFileSystem.FsyncDirectory(paths.Directory);
+            });
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Lists in a fixed order — shard folder, then file name — so a continuation token (<c>{h0}/{h1}/{file}</c>, the
+    /// last item returned) resumes exactly after the last item even while blobs are added or removed.
+    /// </summary>
+    public Task<BlobListPage> ListPageAsync(string prefix, string? continuationToken = null, int? pageSize = null,
+        CancellationToken cancellationToken = default)
+    {
+        BlobNames.ValidatePrefix(prefix);
+        int limit = pageSize ?? _options.ListPageSize;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit, nameof(pageSize));
+        var after = ParseToken(continuationToken);
+        var items = new List<BlobProperties>(Math.Min(limit, 1024));
+        string? lastShard = null, lastFile = null;
+
+        foreach (string h0 in SortedShardFolders(RootPath))
+        {
+            if (after is { } a0 && string.CompareOrdinal(h0, a0.H0) < 0)
+                continue;
+            foreach (string h1 in SortedShardFolders(Path.Combine(RootPath, h0)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string shard = h0 + "/" + h1;
+                string? resumeAfter = null;
+                if (after is { } a)
+                {
+                    int order = string.CompareOrdinal(shard, a.H0 + "/" + a.H1);
+                    if (order < 0)
+                        continue;
+                    if (order == 0)
+                        resumeAfter = a.File;
+                }
+                foreach (string file in SortedDataFiles(Path.Combine(RootPath, h0, h1)))
+                {
+                    if (resumeAfter is not null && string.CompareOrdinal(file, resumeAfter) <= 0)
+                        continue;
+                    string name = FileSystemLayout.NameOfFile(file);
+                    if (!name.StartsWith(prefix, StringComparison.Ordinal) || !BlobNames.IsValid(name, out _))
+                        continue;
+                    var paths = _layout.For(name);
+                    var info = new FileInfo(paths.Data);
+                    if (!info.Exists)
+                        continue; // deleted while listing
+                    items.Add(Describe(name, paths, info.Length, info.LastWriteTimeUtc));
+                    lastShard = shard;
+                    lastFile = file;
+                    if (items.Count == limit)
+                        return Task.FromResult(new BlobListPage(items, lastShard + "/" + lastFile));
+                }
+            }
+        }
+        return Task.FromResult(new BlobListPage(items, null));
+    }
+
+    /// <summary>
+    /// Removes temporary files (left by puts that crashed or were killed) whose last write is older than
+    /// <paramref name="olderThan"/>, and metadata files whose blob is gone. Choose an age well above the longest
+    /// put, since a put in progress writes its temporary file continuously. Returns how many files were removed.
+    /// </summary>
+    public Task<int> RemoveStaleTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
+        var cutoff = _clock.GetUtcNow().UtcDateTime - olderThan;
+        int removed = 0;
+        foreach (string h0 in SortedShardFolders(RootPath))
+        {
+            foreach (string h1 in SortedShardFolders(Path.Combine(RootPath, h0)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string folder = Path.Combine(RootPath, h0, h1);
+                foreach (string path in Directory.EnumerateFiles(folder))
+                {
+                    string file = Path.GetFileName(path);
+                    bool stale =
+                        (FileSystemLayout.IsTempFile(file) && File.GetLastWriteTimeUtc(path) < cutoff)
+                        || (FileSystemLayout.IsMetaFile(file) && File.GetLastWriteTimeUtc(path) < cutoff
+                            && !File.Exists(path[..^FileSystemLayout.MetaSuffix.Length]));
+                    if (stale && TryDelete(path))
+                        removed++;
+                }
+            }
+        }
+        return Task.FromResult(removed);
+    }
+
+    private BlobProperties Describe(string name, BlobPaths paths, long size, DateTime lastWriteUtc)
+    {
+        var meta = ReadMetadata(paths, size);
+        var created = meta?.CreatedOn ?? new DateTimeOffset(lastWriteUtc, TimeSpan.Zero);
+        return new BlobProperties(name, size, meta?.Sha256, meta?.ContentType ?? DefaultContentType, created,
+            meta?.Tier ?? BlobAccessTier.Hot, ETagOf(created, size));
+    }
+
+    private static BlobMetadataFile? ReadMetadata(BlobPaths paths, long dataSize)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(paths.Meta);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        var meta = BlobMetadataFile.TryParse(bytes);
+        return meta is not null && meta.SizeBytes == dataSize ? meta : null;
+    }
+
+    private string WriteTempMetadata(string name, string metaPath, BlobMetadataFile meta)
+    {
+        string temp = FileSystemLayout.NewTempPath(metaPath);
+        try
+        {
+            StoreIo(name, "write metadata", () =>
+            {
+                using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
+                file.Write(meta.ToUtf8());
+                file.Flush(flushToDisk: true);
+            });
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        return temp;
+    }
+
+    private static FileStream OpenForWrite(string name, string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(name, "create", e);
+        }
+    }
+
+    /// <summary>Creates the blob's shard folder; a new folder is synced into its parent so it survives a crash.</summary>
+    private void EnsureShardDirectory(string name, string directory)
+    {
+        if (Directory.Exists(directory))
+            return;
+        StoreIo(name, "create folder", () =>
+        {
+            string parent = Path.GetDirectoryName(directory)!;
+            bool newParent = !Directory.Exists(parent);
+            Directory.CreateDirectory(directory);
+            NativeFileSystem.FsyncDirectory(parent);
+            if (newParent)
+                NativeFileSystem.FsyncDirectory(RootPath);
+        });
+    }
+
+    private static string ETagOf(DateTimeOffset created, long size) =>
+        string.Create(CultureInfo.InvariantCulture, $"\"{created.UtcTicks:x}-{size:x}\"");
+
+    private static IEnumerable<string> SortedShardFolders(string folder)
+    {
+        if (!Directory.Exists(folder))
+            return [];
+        var names = Directory.EnumerateDirectories(folder)
+            .Select(Path.GetFileName)
+            .Where(n => n is not null && FileSystemLayout.IsShardFolderName(n))
+            .Select(n => n!)
+            .ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    private static List<string> SortedDataFiles(string folder)
+    {
+        var names = new List<string>();
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(folder))
+            {
+                string file = Path.GetFileName(path);
+                if (FileSystemLayout.IsDataFile(file))
+                    names.Add(file);
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return names;
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    private static (string H0, string H1, string File)? ParseToken(string? token)
+    {
+        if (token is null)
+            return null;
+        var parts = token.Split('/', 3);
+        if (parts.Length != 3 || !FileSystemLayout.IsShardFolderName(parts[0]) || !FileSystemLayout.IsShardFolderName(parts[1]))
+            throw new ArgumentException($"'{token}' is not a continuation token of this store.", nameof(token));
+        return (parts[0], parts[1], parts[2]);
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            if (!File.Exists(path))
+                return false;
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // best effort: a stale temporary file is removed by the next sweep
+        }
+    }
+
+    private void StoreIo(string name, string what, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(name, what, e);
+        }
+    }
+
+    private T StoreIo<T>(string name, string what, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(name, what, e);
+        }
+    }
+
+    private async Task StoreIo(string name, string what, Func<ValueTask> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(name, what, e);
+        }
+    }
+
+    private static BlobStoreException Wrap(string name, string what, Exception e) => e is UnauthorizedAccessException
+        ? new BlobStoreException(name, $"Cannot {what} blob '{name}': access denied ({e.Message}).", e)
+        : new BlobStoreUnavailableException(name, $"Cannot {what} blob '{name}': {e.Message}", e);
+}

@@ -1,0 +1,104 @@
+using System.Runtime.InteropServices;
+
+namespace Pacs.Storage;
+
+/// <summary>
+/// The two POSIX calls .NET does not expose: fsync of a directory (so a rename or unlink inside it survives a power
+/// loss) and rename that refuses to replace an existing target. Linux only; elsewhere the callers fall back to what
+/// .NET offers.
+/// </summary>
+internal static partial class NativeFileSystem
+{
+    private const int AtFdCwd = -100;
+    private const uint RenameNoReplace = 1;
+    private const int ErrnoExist = 17;
+    private const int ErrnoInvalid = 22;
+    private const int ErrnoNoSys = 38;
+    private const int ErrnoNotSupported = 95;
+
+    // fcntl.h: O_CLOEXEC is 02000000 on every Linux architecture .NET runs on; O_DIRECTORY is 0200000 on x86 and
+    // x64 but 040000 on ARM and ARM64.
+    private const int ORdOnly = 0;
+    private const int OCloExec = 0x80000;
+
+    private static int ODirectory => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64
+        ? 0x4000
+        : 0x10000;
+
+    private static volatile bool s_renameNoReplaceUnsupported;
+
+    /// <summary>
+    /// Makes the entries of <paramref name="directory"/> (names created, renamed or removed in it) durable:
+    /// open(O_RDONLY|O_DIRECTORY) + fsync. Without it a crash after a rename may lose the rename even though the
+    /// file's data was synced. No-op on other operating systems.
+    /// </summary>
+    public static void FsyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        int fd = Open(directory, ORdOnly | ODirectory | OCloExec);
+        if (fd < 0)
+            throw new IOException($"Cannot open directory '{directory}' to sync it: {Marshal.GetLastPInvokeErrorMessage()}");
+        try
+        {
+            if (Fsync(fd) != 0)
+                throw new IOException($"fsync of directory '{directory}' failed: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="target"/> unless <paramref name="target"/> exists, as one
+    /// atomic step: returns false (and leaves both as they were) when the target exists. Uses Linux renameat2 with
+    /// RENAME_NOREPLACE; where that is missing or the file system refuses it, .NET's no-overwrite move (link +
+    /// unlink on Unix), which is also atomic in refusing an existing target.
+    /// </summary>
+    public static bool TryMoveNoReplace(string source, string target)
+    {
+        if (OperatingSystem.IsLinux() && !s_renameNoReplaceUnsupported)
+        {
+            try
+            {
+                if (RenameAt2(AtFdCwd, source, AtFdCwd, target, RenameNoReplace) == 0)
+                    return true;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == ErrnoExist)
+                    return false;
+                if (errno is not (ErrnoNoSys or ErrnoInvalid or ErrnoNotSupported))
+                {
+                    throw new IOException(
+                        $"Renaming '{source}' to '{target}' failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+                }
+                s_renameNoReplaceUnsupported = true;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                s_renameNoReplaceUnsupported = true;
+            }
+        }
+        try
+        {
+            File.Move(source, target, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(target) && File.Exists(source))
+        {
+            return false;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);
+}

@@ -1,0 +1,221 @@
+using Pacs.Storage.Tests.Support;
+
+namespace Pacs.Storage.Tests.FileSystem;
+
+/// <summary>File-system-only behaviour: layout on disk, leftovers of crashes, metadata files, stale temp sweeping.</summary>
+public sealed class FileSystemBlobStoreTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("pacs-fs-store-").FullName;
+    private readonly FakeClock _clock = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
+    private readonly FileSystemBlobStore _store;
+
+    public FileSystemBlobStoreTests()
+    {
+        _store = new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = _root, ListPageSize = 2 }, _clock);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private BlobPaths PathsOf(string name) => new FileSystemLayout(_root).For(name);
+
+    [Fact]
+    public async Task A_blob_is_one_file_in_a_two_level_hex_shard_folder_named_after_the_blob()
+    {
+        await _store.PutAsync("instances/1.2.840.10008.1/v000001", TestData.Bytes(10));
+
+        string file = Assert.Single(Directory.GetFiles(_root, "*", SearchOption.AllDirectories),
+            f => !f.EndsWith("~meta", StringComparison.Ordinal));
+        string relative = Path.GetRelativePath(_root, file);
+        var parts = relative.Split(Path.DirectorySeparatorChar);
+        Assert.Equal(3, parts.Length);
+        Assert.Matches("^[0-9a-f]{2}$", parts[0]);
+        Assert.Matches("^[0-9a-f]{2}$", parts[1]);
+        Assert.Equal("instances+1.2.840.10008.1+v000001", parts[2]);
+        Assert.Equal(TestData.Bytes(10), await File.ReadAllBytesAsync(file));
+    }
+
+    [Fact]
+    public async Task Shards_spread_many_names_over_many_folders()
+    {
+        for (int i = 0; i < 200; i++)
+            await _store.PutAsync($"instances/1.2.3.{i}/v000001", new byte[] { 1 });
+
+        int folders = Directory.GetDirectories(_root, "*", SearchOption.AllDirectories).Count(d => Path.GetFileName(d).Length == 2
+            && Path.GetFileName(Path.GetDirectoryName(d)!)!.Length == 2);
+        Assert.True(folders > 150, $"200 blobs landed in only {folders} shard folders");
+    }
+
+    [Fact]
+    public async Task Metadata_file_beside_the_blob_holds_sha256_content_type_tier_and_time()
+    {
+        var bytes = TestData.Bytes(10);
+        await _store.PutAsync("a/b", bytes, new BlobPutOptions { ContentType = "application/dicom" });
+
+        string json = await File.ReadAllTextAsync(PathsOf("a/b").Meta);
+
+        Assert.Contains($"\"sha256\":\"{TestData.Sha256(bytes)}\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"contentType\":\"application/dicom\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"tier\":\"Hot\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"created\":\"2030-01-02T03:04:05", json, StringComparison.Ordinal);
+        Assert.Equal(_clock.GetUtcNow(), (await _store.GetPropertiesAsync("a/b")).CreatedOn);
+    }
+
+    [Fact]
+    public async Task Blob_whose_metadata_file_was_lost_still_reads_with_sha256_unknown_and_tier_hot()
+    {
+        await _store.PutAsync("a", TestData.Bytes(10), new BlobPutOptions { Tier = BlobAccessTier.Cool });
+        File.Delete(PathsOf("a").Meta);
+
+        var properties = await _store.GetPropertiesAsync("a");
+
+        Assert.Null(properties.Sha256);
+        Assert.Equal(BlobAccessTier.Hot, properties.Tier);
+        Assert.Equal(10, properties.SizeBytes);
+        Assert.Equal("application/octet-stream", properties.ContentType);
+        await _store.SetAccessTierAsync("a", BlobAccessTier.Archive);
+        Assert.Equal(BlobAccessTier.Archive, (await _store.GetPropertiesAsync("a")).Tier);
+    }
+
+    [Fact]
+    public async Task Metadata_file_left_from_an_earlier_blob_of_another_size_is_ignored()
+    {
+        await _store.PutAsync("a", TestData.Bytes(10, seed: 1));
+        byte[] oldMeta = await File.ReadAllBytesAsync(PathsOf("a").Meta);
+        await _store.DeleteAsync("a");
+        await _store.PutAsync("a", TestData.Bytes(20, seed: 2));
+        await File.WriteAllBytesAsync(PathsOf("a").Meta, oldMeta);
+
+        Assert.Null((await _store.GetPropertiesAsync("a")).Sha256);
+    }
+
+    [Fact]
+    public async Task Files_of_a_put_in_progress_are_not_blobs()
+    {
+        var paths = PathsOf("a");
+        Directory.CreateDirectory(paths.Directory);
+        await File.WriteAllBytesAsync(FileSystemLayout.NewTempPath(paths.Data), new byte[5]);
+        await File.WriteAllBytesAsync(FileSystemLayout.NewTempPath(paths.Meta), new byte[5]);
+
+        Assert.False(await _store.ExistsAsync("a"));
+        Assert.Empty(await _store.ListAsync("").ToListAsync());
+        await _store.PutAsync("a", new byte[] { 1 });
+        Assert.Equal(["a"], await _store.ListAsync("").Select(b => b.Name).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Stale_temporary_files_older_than_the_age_are_removed_and_fresh_ones_and_blobs_kept()
+    {
+        await _store.PutAsync("kept", TestData.Bytes(10));
+        var paths = PathsOf("crashed");
+        Directory.CreateDirectory(paths.Directory);
+        string stale = FileSystemLayout.NewTempPath(paths.Data);
+        string staleMeta = FileSystemLayout.NewTempPath(paths.Meta);
+        string fresh = FileSystemLayout.NewTempPath(paths.Data);
+        foreach (string file in new[] { stale, staleMeta, fresh })
+            await File.WriteAllBytesAsync(file, new byte[3]);
+        var now = _clock.GetUtcNow().UtcDateTime;
+        File.SetLastWriteTimeUtc(stale, now.AddHours(-2));
+        File.SetLastWriteTimeUtc(staleMeta, now.AddHours(-2));
+        File.SetLastWriteTimeUtc(fresh, now.AddMinutes(-5));
+        foreach (string file in Directory.GetFiles(PathsOf("kept").Directory))
+            File.SetLastWriteTimeUtc(file, now.AddDays(-30));
+
+        int removed = await _store.RemoveStaleTemporaryFilesAsync(TimeSpan.FromHours(1));
+
+        Assert.Equal(2, removed);
+        Assert.False(File.Exists(stale));
+        Assert.False(File.Exists(staleMeta));
+        Assert.True(File.Exists(fresh));
+        Assert.Equal(TestData.Sha256(TestData.Bytes(10)), (await _store.GetPropertiesAsync("kept")).Sha256);
+    }
+
+    [Fact]
+    public async Task Orphan_metadata_files_are_swept_too()
+    {
+        var paths = PathsOf("gone");
+        Directory.CreateDirectory(paths.Directory);
+        await File.WriteAllTextAsync(paths.Meta, "{}");
+        File.SetLastWriteTimeUtc(paths.Meta, _clock.GetUtcNow().UtcDateTime.AddDays(-1));
+
+        Assert.Equal(1, await _store.RemoveStaleTemporaryFilesAsync(TimeSpan.FromHours(1)));
+        Assert.False(File.Exists(paths.Meta));
+    }
+
+    [Fact]
+    public async Task A_target_that_appears_during_the_put_wins_and_the_put_fails_cleanly()
+    {
+        // Another writer creates the final file after the put's early check: the no-replace rename must refuse.
+        var paths = PathsOf("race");
+        var source = new CallbackStream(TestData.Bytes(100), () =>
+        {
+            Directory.CreateDirectory(paths.Directory);
+            File.WriteAllBytes(paths.Data, [9, 9, 9]);
+        });
+
+        await Assert.ThrowsAsync<BlobAlreadyExistsException>(() => _store.PutAsync("race", source));
+
+        Assert.Equal(new byte[] { 9, 9, 9 }, await File.ReadAllBytesAsync(paths.Data));
+        Assert.Equal([Path.GetFileName(paths.Data)], Directory.GetFiles(paths.Directory).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Continuation_token_resumes_after_the_last_item_even_when_it_was_deleted()
+    {
+        for (int i = 0; i < 6; i++)
+            await _store.PutAsync($"x/{i}", new byte[] { (byte)i });
+        var first = await _store.ListPageAsync("x/");
+        await _store.DeleteAsync(first.Items[^1].Name);
+
+        var rest = await _store.ListAsync("x/").Select(b => b.Name).ToListAsync();
+        var resumed = new List<string>(first.Items.Select(b => b.Name));
+        string? token = first.ContinuationToken;
+        while (token is not null)
+        {
+            var page = await _store.ListPageAsync("x/", token);
+            resumed.AddRange(page.Items.Select(b => b.Name));
+            token = page.ContinuationToken;
+        }
+
+        Assert.Equal(6, resumed.Count);
+        Assert.Equal(6, resumed.Distinct().Count());
+        Assert.Equal(5, rest.Count);
+    }
+
+    [Fact]
+    public async Task A_token_from_elsewhere_is_refused()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.ListPageAsync("", "not-a-token"));
+    }
+
+    [Fact]
+    public async Task The_root_folder_is_created_when_missing()
+    {
+        string root = Path.Combine(_root, "nested", "store");
+        var store = new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = root });
+
+        await store.PutAsync("a", new byte[] { 1 });
+
+        Assert.True(Directory.Exists(root));
+    }
+
+    private sealed class FakeClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    /// <summary>Hands out its bytes, running a callback once just before signalling the end.</summary>
+    private sealed class CallbackStream(byte[] bytes, Action atEnd) : MemoryStream(bytes)
+    {
+        private bool _called;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position == Length && !_called)
+            {
+                _called = true;
+                atEnd();
+            }
+            return base.ReadAsync(buffer, cancellationToken);
+        }
+    }
+}
