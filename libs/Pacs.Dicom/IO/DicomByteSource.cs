@@ -20,6 +20,7 @@ internal sealed class DicomByteSource : IDisposable
     private int _end;
     private long _bufferOffset;
     private bool _eof;
+    private int _nextReadSize = 8 * 1024;
 
     public DicomByteSource(Stream stream, long startOffset = 0)
     {
@@ -207,7 +208,9 @@ internal sealed class DicomByteSource : IDisposable
 
         while (_end < count && !_eof)
         {
-            var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+            // Small first reads: a header parse that stops before Pixel Data needs a few KB, not the whole buffer.
+            var n = _stream.Read(_buffer, _end, Math.Min(_buffer.Length - _end, Math.Max(_nextReadSize, count - _end)));
+            _nextReadSize = Math.Min(_nextReadSize * 2, _buffer.Length);
             if (n <= 0)
             {
                 _eof = true;
