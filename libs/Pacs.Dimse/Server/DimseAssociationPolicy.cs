@@ -10,6 +10,19 @@ public sealed record DimseUserIdentityOutcome(bool Accepted, ReadOnlyMemory<byte
     public static readonly DimseUserIdentityOutcome Refuse = new(false);
 }
 
+/// <summary>Whose order decides among the transfer syntaxes both sides accept.</summary>
+public enum TransferSyntaxPreference
+{
+    /// <summary>The first of the policy's list that the requestor proposed.</summary>
+    Acceptor,
+
+    /// <summary>
+    /// The first the requestor proposed that the policy accepts: a storage SCP that keeps objects as sent takes the
+    /// modality's compressed syntax rather than making it decompress.
+    /// </summary>
+    Requestor,
+}
+
 /// <summary>
 /// Who may associate with an SCP host and on what terms: called and calling AE titles, the abstract syntaxes accepted
 /// with their transfer syntaxes in order of preference, roles, the asynchronous operations window, user identity and
@@ -29,6 +42,9 @@ public class DimseAssociationPolicy
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> AbstractSyntaxes { get; init; } =
         new Dictionary<string, IReadOnlyList<string>> { [DicomUid.Verification] = DimseTransferSyntaxes.Uncompressed };
+
+    /// <summary>Whose order of transfer syntaxes wins (PS3.8 9.3.3.2 leaves the choice to the acceptor). Default <see cref="TransferSyntaxPreference.Acceptor"/>.</summary>
+    public TransferSyntaxPreference TransferSyntaxPreference { get; init; } = TransferSyntaxPreference.Acceptor;
 
     /// <summary>
     /// When set, every storage SOP class of PS3.4 Annex B (as the UID registry lists them) is accepted with these transfer
@@ -88,9 +104,10 @@ public class DimseAssociationPolicy
             return new PresentationContextResult(proposal.Id, PresentationContextResultCode.AbstractSyntaxNotSupported, string.Empty);
         }
 
-        foreach (var ts in accepted)
+        var (preferred, other) = TransferSyntaxPreference == TransferSyntaxPreference.Requestor ? (proposal.TransferSyntaxes, accepted) : (accepted, proposal.TransferSyntaxes);
+        foreach (var ts in preferred)
         {
-            if (proposal.TransferSyntaxes.Contains(ts, StringComparer.Ordinal))
+            if (other.Contains(ts, StringComparer.Ordinal))
             {
                 return new PresentationContextResult(proposal.Id, PresentationContextResultCode.Acceptance, ts);
             }
