@@ -56,13 +56,19 @@ public sealed class TestScp : IAsyncDisposable
 /// <summary>A storage service that spools every received data set to its own file, as a gateway would.</summary>
 public sealed class SpoolingStoreService(string folder) : DimseService
 {
+    private int _count;
+
+    /// <summary>Every object received, by SOP Instance UID (the last one wins when a UID comes twice).</summary>
     public ConcurrentDictionary<string, ReceivedObject> Received { get; } = new();
+
+    /// <summary>Every object received, in order of arrival.</summary>
+    public ConcurrentQueue<ReceivedObject> Arrivals { get; } = new();
 
     public ConcurrentBag<string> Aborted { get; } = [];
 
     public override ValueTask<Stream> OpenStoreDestinationAsync(DimseRequestContext context, CStoreRequest request, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(folder, request.AffectedSopInstanceUid + ".spool");
+        var path = Path.Combine(folder, $"{Interlocked.Increment(ref _count):D6}-{request.AffectedSopInstanceUid}.spool");
         return ValueTask.FromResult<Stream>(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true));
     }
 
@@ -70,7 +76,9 @@ public sealed class SpoolingStoreService(string folder) : DimseService
     {
         await destination.FlushAsync(cancellationToken);
         var path = ((FileStream)destination).Name;
-        Received[request.AffectedSopInstanceUid!] = new ReceivedObject(request.AffectedSopClassUid!, request.AffectedSopInstanceUid!, context.TransferSyntax, path);
+        var received = new ReceivedObject(request.AffectedSopClassUid!, request.AffectedSopInstanceUid!, context.TransferSyntax, path);
+        Received[request.AffectedSopInstanceUid!] = received;
+        Arrivals.Enqueue(received);
         return DimseStatus.Success;
     }
 
