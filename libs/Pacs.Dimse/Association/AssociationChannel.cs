@@ -89,7 +89,11 @@ internal sealed class AssociationChannel : IAsyncDisposable
     /// </summary>
     public async Task<AssociateRequestPdu?> ReceiveRequestAsync()
     {
-        Fire(AssociationEvent.Evt5TransportConnectIndication);
+        if (Fire(AssociationEvent.Evt5TransportConnectIndication) == AssociationAction.AE5)
+        {
+            StartArtim();
+        }
+
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
         try
         {
