@@ -67,8 +67,9 @@ public sealed class DimseServer : IAsyncDisposable
     {
         if (!_stopping.IsCancellationRequested)
         {
-            await _stopping.CancelAsync().ConfigureAwait(false);
+            // Close the listening socket first, synchronously: from here on a new connection is refused at once.
             _listener.Dispose();
+            await _stopping.CancelAsync().ConfigureAwait(false);
         }
 
         await _acceptLoop.ConfigureAwait(false);

@@ -77,7 +77,7 @@ public sealed class ServerBehaviourTests
         var echo = busy.EchoAsync();
         await slow.Started.Task.WaitAsync(TimeSpan.FromSeconds(5));
 
-        var stop = scp.Server.StopAsync(TimeSpan.FromSeconds(1));
+        var stop = scp.Server.StopAsync(TimeSpan.FromSeconds(3));
 
         // No new association once stopping began.
         await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(scp));
