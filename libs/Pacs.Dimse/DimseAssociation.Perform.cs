@@ -40,6 +40,10 @@ public sealed partial class DimseAssociation
             operation.Dispose();
             _performSlots.Release();
             OperationEnded();
+            if (_performing.IsEmpty)
+            {
+                Volatile.Read(ref _drained)?.TrySetResult();
+            }
         }
     }
 
@@ -58,7 +62,7 @@ public sealed partial class DimseAssociation
                     await StoreService.OnStoreAbortedAsync(context, request, destination, failure).ConfigureAwait(false);
                 }
 
-                return Failed(request, failure);
+                return Failed(context, request, failure);
             }
 
             var status = await StoreService.OnStoreCompletedAsync(context, request, destination!, cancellationToken).ConfigureAwait(false);
@@ -66,7 +70,7 @@ public sealed partial class DimseAssociation
         }
         catch (Exception e) when (e is not OperationCanceledException || !_lifetime.IsCancellationRequested)
         {
-            return Failed(request, e);
+            return Failed(context, request, e);
         }
         finally
         {
@@ -96,7 +100,7 @@ public sealed partial class DimseAssociation
         }
         catch (Exception e) when (!_lifetime.IsCancellationRequested)
         {
-            final = Failed(request, e);
+            final = Failed(context, request, e);
         }
 
         await SendFinalAsync(context, final).ConfigureAwait(false);
@@ -135,7 +139,7 @@ public sealed partial class DimseAssociation
         }
         catch (Exception e) when (!_lifetime.IsCancellationRequested)
         {
-            final = Failed(request, e);
+            final = Failed(context, request, e);
             ((DimseRetrieveResponse)final).SetCounts(counts, includeRemaining: false);
         }
 
@@ -205,7 +209,7 @@ public sealed partial class DimseAssociation
         }
         catch (Exception e) when (e is not OperationCanceledException || !_lifetime.IsCancellationRequested)
         {
-            return Failed(request, e);
+            return Failed(context, request, e);
         }
     }
 
@@ -213,6 +217,17 @@ public sealed partial class DimseAssociation
     /// The answer to a request the application could not perform. A <see cref="DimseStatusException"/> carries its own
     /// status; any other error is a processing failure whose comment names it, so the peer learns what went wrong.
     /// </summary>
+    private DimseResponse Failed(DimseRequestContext context, DimseRequest request, Exception error)
+    {
+        if (error is not DimseStatusException)
+        {
+            // The peer learns of the failure from the status; the application from this call (to log it).
+            _service.OnServiceFailure(context, request, error);
+        }
+
+        return Failed(request, error);
+    }
+
     private static DimseResponse Failed(DimseRequest request, Exception error)
     {
         var (status, comment) = error switch

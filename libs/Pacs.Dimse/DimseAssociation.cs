@@ -24,6 +24,7 @@ public sealed partial class DimseAssociation : IAsyncDisposable, IAssociationUse
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextMessageId;
     private int _outstanding;
+    private TaskCompletionSource? _drained;
 
     internal DimseAssociation(AssociationChannel channel, AssociateRequestPdu request, AssociateAcceptPdu accept, DimseService? service, DimseAssociationLimits limits)
     {
@@ -130,8 +131,8 @@ public sealed partial class DimseAssociation : IAsyncDisposable, IAssociationUse
             }
         }
 
+        // The lifetime token source is not disposed: handlers still finishing may read its token, and it holds no timer.
         await _channel.DisposeAsync().ConfigureAwait(false);
-        _lifetime.Dispose();
     }
 
     // ------------------------------------------------------------------ IAssociationUser
@@ -140,14 +141,24 @@ public sealed partial class DimseAssociation : IAsyncDisposable, IAssociationUse
 
     void IAssociationUser.OnReleaseRequested()
     {
-        // AR-2: the peer asks to release. Let running operations send their last responses (AR-7 allows P-DATA in Sta8),
-        // bounded by the release timeout, then answer with A-RELEASE-RP.
+        // AR-2: the peer asks to release. Running operations may still send their last responses (AR-7 allows P-DATA
+        // in Sta8), bounded by the release timeout; then A-RELEASE-RP goes out.
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drained, drained);
+        if (_performing.IsEmpty)
+        {
+            drained.TrySetResult();
+        }
+
         _ = Task.Run(async () =>
         {
-            var deadline = DateTime.UtcNow + _channel.Timeouts.ReleaseResponse;
-            while (!_performing.IsEmpty && DateTime.UtcNow < deadline)
+            try
             {
-                await Task.Delay(10).ConfigureAwait(false);
+                await drained.Task.WaitAsync(_channel.Timeouts.ReleaseResponse).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Operations still running are cut short by the release; their responses can no longer be sent.
             }
 
             try
@@ -174,14 +185,7 @@ public sealed partial class DimseAssociation : IAsyncDisposable, IAssociationUse
             pending.Fail(failure ?? new DimseAssociationAbortedException("The association was released with this request outstanding."));
         }
 
-        try
-        {
-            _lifetime.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed already: nothing left to cancel.
-        }
+        _lifetime.Cancel();
 
         _ = AbandonIncomingAsync(failure ?? new DimseAssociationAbortedException("The association was released in the middle of a message."));
         if (failure is null)

@@ -153,7 +153,7 @@ public sealed class DimseServer : IAsyncDisposable
         Stream stream = new NetworkStream(connection.Socket, ownsSocket: true);
         if (_options.Tls is { } tls)
         {
-            stream = await StartTlsAsync(stream, tls).ConfigureAwait(false) ?? Stream.Null;
+            stream = await StartTlsAsync(stream, tls, remote).ConfigureAwait(false) ?? Stream.Null;
             if (stream == Stream.Null)
             {
                 return;
@@ -167,6 +167,8 @@ public sealed class DimseServer : IAsyncDisposable
             var request = await channel.ReceiveRequestAsync().ConfigureAwait(false);
             if (request is null)
             {
+                await channel.Completion.ConfigureAwait(false);
+                Report(remote, channel.CloseReason);
                 return;
             }
 
@@ -195,9 +197,10 @@ public sealed class DimseServer : IAsyncDisposable
                 {
                     await association.Completion.ConfigureAwait(false);
                 }
-                catch (DimseException)
+                catch (DimseException e)
                 {
                     // Aborted: the association is over all the same; the reason was the peer's or a timeout's.
+                    Report(remote, e);
                 }
             }
             finally
@@ -205,9 +208,10 @@ public sealed class DimseServer : IAsyncDisposable
                 Interlocked.Decrement(ref _associations);
             }
         }
-        catch (DimseException)
+        catch (DimseException e)
         {
-            // A connection that failed during negotiation (peer gone, ARTIM); nothing to report to anyone.
+            // A connection that failed during negotiation (peer gone, ARTIM, timeout).
+            Report(remote, e);
         }
         finally
         {
@@ -215,8 +219,16 @@ public sealed class DimseServer : IAsyncDisposable
         }
     }
 
+    private void Report(EndPoint? remote, Exception? error)
+    {
+        if (error is not null)
+        {
+            _options.ConnectionFailed?.Invoke(remote, error);
+        }
+    }
+
     /// <summary>TLS handshake (PS3.15 B.1), bounded by ARTIM like the wait for A-ASSOCIATE-RQ it precedes.</summary>
-    private async Task<Stream?> StartTlsAsync(Stream stream, DimseTlsServerOptions tls)
+    private async Task<Stream?> StartTlsAsync(Stream stream, DimseTlsServerOptions tls, EndPoint? remote)
     {
         var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -237,6 +249,7 @@ public sealed class DimseServer : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
+            Report(remote, new DimseException("The TLS handshake failed: " + e.Message, e));
             return null;
         }
     }

@@ -30,6 +30,12 @@ public sealed record DimseServerOptions
     /// <summary>Pending connections the operating system queues before accept. Default 512.</summary>
     public int ListenBacklog { get; init; } = 512;
 
+    /// <summary>
+    /// Told of every connection that ended abnormally (ARTIM expired, protocol error, abort, timeout, TLS failure), with
+    /// the peer's address and the reason; for logs and metrics. Must not throw.
+    /// </summary>
+    public Action<EndPoint?, Exception>? ConnectionFailed { get; init; }
+
     public string ImplementationClassUid { get; init; } = DicomImplementation.ClassUid;
 
     public string ImplementationVersionName { get; init; } = DicomImplementation.VersionName;

@@ -62,6 +62,14 @@ public class DimseService
     public virtual IAsyncEnumerable<DimseSubOperations> OnGetAsync(DimseRequestContext context, CGetRequest request, CancellationToken cancellationToken) =>
         throw new DimseStatusException(DimseStatus.SopClassNotSupported, "This application does not accept C-GET.");
 
+    /// <summary>
+    /// A handler failed with an exception other than <see cref="DimseStatusException"/>; the peer was answered with a
+    /// failure status naming it. Override to log it. Default: nothing.
+    /// </summary>
+    public virtual void OnServiceFailure(DimseRequestContext context, DimseRequest request, Exception error)
+    {
+    }
+
     public virtual ValueTask<DimseNResult> OnEventReportAsync(DimseRequestContext context, NEventReportRequest request, CancellationToken cancellationToken) =>
         throw new DimseStatusException(DimseStatus.UnrecognizedOperation, "This application does not accept N-EVENT-REPORT.");
 

@@ -203,11 +203,13 @@ public sealed class ServerBehaviourTests
     }
 
     [Fact]
-    public async Task A_handler_that_throws_answers_with_a_failure_naming_the_error()
+    public async Task A_handler_that_throws_answers_with_a_failure_and_tells_the_service()
     {
-        await using var scp = TestScp.Start(new ThrowingEchoService());
+        var service = new ThrowingEchoService();
+        await using var scp = TestScp.Start(service);
         await using var association = await ConnectAsync(scp);
         Assert.Equal(DimseStatus.ProcessingFailure, await association.EchoAsync());
+        Assert.Equal("first call fails", Assert.IsType<InvalidOperationException>(Assert.Single(service.Failures)).Message);
         Assert.Equal(DimseStatus.Success, await association.EchoAsync());
     }
 
@@ -372,6 +374,10 @@ public sealed class ServerBehaviourTests
     private sealed class ThrowingEchoService : DimseService
     {
         private int _calls;
+
+        public ConcurrentQueue<Exception> Failures { get; } = new();
+
+        public override void OnServiceFailure(DimseRequestContext context, DimseRequest request, Exception error) => Failures.Enqueue(error);
 
         public override ValueTask<DimseStatus> OnEchoAsync(DimseRequestContext context, CEchoRequest request, CancellationToken cancellationToken) =>
             Interlocked.Increment(ref _calls) == 1 ? throw new InvalidOperationException("first call fails") : ValueTask.FromResult(DimseStatus.Success);

@@ -12,13 +12,15 @@ public sealed class MisbehavingPeerTests
     private static TestScp StartQuick(DimseService? service = null) => TestScp.Start(service, configure: o => o with { Timeouts = Quick });
 
     [Fact]
-    public async Task A_peer_that_connects_and_sends_nothing_is_closed_by_artim()
+    public async Task A_peer_that_connects_and_sends_nothing_is_closed_by_artim_and_reported()
     {
-        await using var scp = StartQuick();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        await using var scp = TestScp.Start(configure: o => o with { Timeouts = Quick, ConnectionFailed = (_, e) => failures.Enqueue(e) });
         using var peer = await RawPeer.ConnectAsync(scp.Port);
         var elapsed = await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10));
         Assert.InRange(elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(3));
         await WaitUntilAsync(() => scp.Server.ActiveConnections == 0);
+        Assert.Contains("ARTIM", Assert.IsType<DimseTimeoutException>(Assert.Single(failures)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
