@@ -66,7 +66,7 @@ public sealed class StoreScuIntoOurScpTests(ITestOutputHelper output)
     [Fact]
     public async Task Storescu_repeated_small_stores_are_measured()
     {
-        const int count = 300;
+        const int count = 1000;
         using var spool = new TempFolder();
         var service = new SpoolingStoreService(spool.Path);
         await using var scp = TestScp.Start(service);
