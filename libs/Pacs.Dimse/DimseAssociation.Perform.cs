@@ -12,8 +12,12 @@ public sealed partial class DimseAssociation
         {
             switch (request)
             {
+                case CStoreRequest storeRequest when store is null:
+                    // PS3.7 9.3.1.1: a C-STORE-RQ always carries a data set; one that says otherwise cannot be stored.
+                    await SendFinalAsync(context, Failed(request, new DimseStatusException(DimseStatus.CannotUnderstand, "The C-STORE-RQ announced no data set."))).ConfigureAwait(false);
+                    break;
                 case CStoreRequest storeRequest:
-                    await SendFinalAsync(context, await PerformStoreAsync(context, storeRequest, store!, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                    await SendFinalAsync(context, await PerformStoreAsync(context, storeRequest, store, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                     break;
                 case CFindRequest find:
                     await PerformFindAsync(context, find, cancellationToken).ConfigureAwait(false);

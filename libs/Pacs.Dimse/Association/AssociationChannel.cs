@@ -111,6 +111,8 @@ internal sealed class AssociationChannel : IAsyncDisposable
         _user = user;
         if (Fire(AssociationEvent.Evt7LocalAssociateAccept) == AssociationAction.AE7)
         {
+            // The application decided within ARTIM; the timer that bounded its decision stops.
+            StopArtim();
             await WritePduAsync(accept, CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -164,6 +164,30 @@ public sealed class MisbehavingPeerTests
     }
 
     [Fact]
+    public async Task A_c_store_without_a_data_set_is_answered_with_a_failure()
+    {
+        await using var scp = StartQuick(new SpoolingStoreService(Path.GetTempPath()));
+        using var peer = await RawPeer.ConnectAsync(scp.Port);
+        await peer.SendAsync(new AssociateRequestPdu
+        {
+            CalledAeTitle = TestScp.AeTitle,
+            CallingAeTitle = "RAW_PEER",
+            PresentationContexts = [new PresentationContextProposal(1, DicomUid.CTImageStorage, [DicomTransferSyntax.ImplicitVRLittleEndian.Uid])],
+            UserInformation = new UserInformation { MaximumLength = 16384, ImplementationClassUid = "1.2.3.4" },
+        });
+        Assert.IsType<AssociateAcceptPdu>(await peer.ReadPduAsync(TimeSpan.FromSeconds(5)));
+        var request = new CStoreRequest(DicomUid.CTImageStorage, "1.2.3") { MessageId = 5, HasDataset = false };
+        using var command = new MemoryStream();
+        DicomWriter.WriteDataset(command, request.Command, DicomTransferSyntax.ImplicitVRLittleEndian);
+        await peer.SendAsync(new PDataTfPdu([new PresentationDataValue(1, true, true, command.ToArray())]));
+
+        var reply = Assert.IsType<PDataTfPdu>(await peer.ReadPduAsync(TimeSpan.FromSeconds(5)));
+        var response = (CStoreResponse)DimseMessage.FromCommand(DicomFile.ReadDataset(new MemoryStream(reply.Values[0].Data.ToArray()), DicomTransferSyntax.ImplicitVRLittleEndian));
+        Assert.Equal(5, response.MessageIdBeingRespondedTo);
+        Assert.Equal(DimseStatus.CannotUnderstand, response.Status);
+    }
+
+    [Fact]
     public async Task A_silent_scp_cannot_hang_our_scu_waiting_for_the_associate_answer()
     {
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
