@@ -24,6 +24,13 @@ public sealed class RawPeer : IDisposable
         return new RawPeer(client);
     }
 
+    /// <summary>Takes over a connection accepted by a test's own listener (the peer plays the SCP).</summary>
+    public static RawPeer Wrap(TcpClient accepted)
+    {
+        accepted.NoDelay = true;
+        return new RawPeer(accepted);
+    }
+
     public static AssociateRequestPdu EchoRequest(string calledAe = TestScp.AeTitle) => new()
     {
         CalledAeTitle = calledAe,
