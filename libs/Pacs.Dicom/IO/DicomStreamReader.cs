@@ -939,25 +939,9 @@ internal sealed class DicomStreamReader
     }
 
     /// <summary>Turns the inflater's InvalidDataException into the reader's typed error.</summary>
-    private sealed class InflateErrorStream(Stream inner) : Stream
+    private sealed class InflateErrorStream(Stream inner) : ForwardOnlyReadStream
     {
         private long _produced;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -972,16 +956,6 @@ internal sealed class DicomStreamReader
                 throw new DicomReadException(DicomReadError.InvalidDeflateStream, $"The deflated data set cannot be inflated after {_produced} bytes: {ex.Message}", _produced, inner: ex);
             }
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
