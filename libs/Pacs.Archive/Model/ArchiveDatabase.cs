@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Pacs.Archive;
+
+/// <summary>
+/// Opens contexts on the configured index database and brings its schema up to date. One instance per process:
+/// it holds the compiled model options, contexts are cheap and short-lived (one per unit of work).
+/// </summary>
+public sealed class ArchiveDatabase
+{
+    private readonly DbContextOptions<SqliteArchiveDbContext>? _sqlite;
+    private readonly DbContextOptions<PostgresArchiveDbContext>? _postgres;
+
+    public ArchiveDatabase(ArchiveDatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            throw new ArgumentException("ArchiveDatabaseOptions.ConnectionString is required.", nameof(options));
+        Options = options;
+        switch (options.Provider)
+        {
+            case ArchiveDatabaseProvider.Sqlite:
+                var sqlite = new SqliteConnectionStringBuilder(options.ConnectionString)
+                {
+                    // The busy timeout: how long a writer waits for SQLite's single write lock.
+                    DefaultTimeout = options.CommandTimeoutSeconds,
+                    // Referential integrity is what keeps a series from losing its study under concurrent deletes.
+                    ForeignKeys = true,
+                };
+                _sqlite = new DbContextOptionsBuilder<SqliteArchiveDbContext>()
+                    .UseSqlite(sqlite.ToString(), o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .Options;
+                break;
+            case ArchiveDatabaseProvider.PostgreSql:
+                _postgres = new DbContextOptionsBuilder<PostgresArchiveDbContext>()
+                    .UseNpgsql(options.ConnectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .Options;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
+        }
+    }
+
+    public ArchiveDatabaseOptions Options { get; }
+
+    public bool IsPostgres => _postgres is not null;
+
+    /// <summary>A new context; the caller disposes it.</summary>
+    public ArchiveDbContext CreateContext() =>
+        _postgres is not null ? new PostgresArchiveDbContext(_postgres) : new SqliteArchiveDbContext(_sqlite!);
+
+    /// <summary>
+    /// Applies every pending migration (the host calls this once at startup, before serving). On SQLite it also
+    /// switches the file to write-ahead logging, so that queries never wait for an ingest's write and the reverse.
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = CreateContext();
+        if (!IsPostgres)
+        {
+            // journal_mode is persistent in the file; synchronous stays FULL (the default): a commit is on disk
+            // before it returns, which "nothing acknowledged is lost" needs across power loss, not only crashes.
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        }
+        await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
