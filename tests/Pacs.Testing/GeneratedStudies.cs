@@ -84,15 +84,26 @@ public static class TestLocations
         }
     }
 
-    /// <summary>A file of ../shared (or of $PACS_SHARED); fails loudly when it is missing.</summary>
+    /// <summary>
+    /// A file of the shared folder: $PACS_SHARED, else the folder above $PACS_DICOM_CORPUS, else the nearest
+    /// <c>shared</c> folder beside the repository or one of its parents (worktrees live one level deeper). Fails
+    /// loudly when the file is missing.
+    /// </summary>
     public static string SharedFile(string relative)
     {
-        string shared = Environment.GetEnvironmentVariable("PACS_SHARED") is { Length: > 0 } env
-            ? env
-            : System.IO.Path.GetFullPath(System.IO.Path.Combine(RepositoryRoot, "..", "shared"));
-        string path = System.IO.Path.Combine(shared, relative);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"The shared file {path} is missing (set PACS_SHARED to the shared folder).", path);
-        return path;
+        var candidates = new List<string>();
+        if (Environment.GetEnvironmentVariable("PACS_SHARED") is { Length: > 0 } shared)
+            candidates.Add(shared);
+        if (Environment.GetEnvironmentVariable("PACS_DICOM_CORPUS") is { Length: > 0 } corpus)
+            candidates.Add(System.IO.Path.GetFullPath(System.IO.Path.Combine(corpus, "..")));
+        for (var dir = new DirectoryInfo(RepositoryRoot).Parent; dir is not null; dir = dir.Parent)
+            candidates.Add(System.IO.Path.Combine(dir.FullName, "shared"));
+        foreach (string folder in candidates)
+        {
+            string path = System.IO.Path.Combine(folder, relative);
+            if (File.Exists(path))
+                return path;
+        }
+        throw new FileNotFoundException($"The shared file {relative} is missing; looked in {string.Join(", ", candidates)} (set PACS_SHARED to the shared folder).");
     }
 }

@@ -51,7 +51,20 @@ public sealed class ArchiveBackend : IAsyncDisposable
         ArchiveOptions? options = null)
     {
         string folder = Directory.CreateTempSubdirectory("pacs-archive-").FullName;
-        options ??= new ArchiveOptions();
+        try
+        {
+            return await CreateInAsync(folder, kind, postgres, azurite, options ?? new ArchiveOptions());
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    private static async Task<ArchiveBackend> CreateInAsync(string folder, DatabaseKind kind, PostgresServer? postgres, AzuriteFixture? azurite,
+        ArchiveOptions options)
+    {
         options.SpoolFolder ??= Path.Combine(folder, "spool");
         var dbOptions = kind == DatabaseKind.Sqlite
             ? new ArchiveDatabaseOptions { Provider = ArchiveDatabaseProvider.Sqlite, ConnectionString = $"Data Source={Path.Combine(folder, "index.db")}" }
