@@ -30,6 +30,10 @@ public sealed class IngestService
     private readonly ArchiveOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private long _conflictRetries;
+
+    /// <summary>Reservations retried because a concurrent ingest won a unique-key race (for tests and metrics).</summary>
+    internal long ConflictRetries => Interlocked.Read(ref _conflictRetries);
 
     public IngestService(ArchiveDatabase database, IBlobStore store, ArchiveOptions options, TimeProvider? clock = null,
         ILogger<IngestService>? logger = null)
@@ -247,6 +251,7 @@ public sealed class IngestService
             {
                 // A concurrent ingest inserted the same patient, study, series or version first: look again.
                 conflicts++;
+                Interlocked.Increment(ref _conflictRetries);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * conflicts)), _clock, cancellationToken).ConfigureAwait(false);
             }
         }
