@@ -84,6 +84,11 @@ public static class TestLocations
         }
     }
 
+    /// <summary>The shared DICOM corpus: $PACS_DICOM_CORPUS, else dicom-corpus in the shared folder; fails loudly when absent.</summary>
+    public static string Corpus => Environment.GetEnvironmentVariable("PACS_DICOM_CORPUS") is { Length: > 0 } corpus && Directory.Exists(corpus)
+        ? corpus
+        : System.IO.Path.GetDirectoryName(SharedFile("dicom-corpus/MANIFEST.tsv"))!;
+
     /// <summary>
     /// A file of the shared folder: $PACS_SHARED, else the folder above $PACS_DICOM_CORPUS, else the nearest
     /// <c>shared</c> folder beside the repository or one of its parents (worktrees live one level deeper). Fails

@@ -93,6 +93,8 @@ public sealed class IngestService
             }
 
             var warnings = new List<IngestWarning>();
+            if (InstanceAttributes.Inconsistency(file) is { } inconsistency)
+                warnings.Add(inconsistency);
             if (spool.PreambleZeroed)
                 warnings.Add(new IngestWarning(StoreWarningReasons.CoercionOfDataElements, "The 128-byte preamble was not zero; it was zeroed before storing."));
             byte[]? frameTable = FrameTable.Build(file.Dataset, file.TransferSyntax, spool.AsBulkDataSource(), out string? frameWarning);

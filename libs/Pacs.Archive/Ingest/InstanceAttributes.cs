@@ -44,11 +44,25 @@ internal sealed class InstanceAttributes
     public int? NumberOfFrames { get; private init; }
     public byte[] InstanceLevelAttributes { get; private init; } = [];
 
+    /// <summary>
+    /// A disagreement between the File Meta Information and the data set that does not stop the object from being stored
+    /// (the data set's SOP Instance UID is the one indexed; the object is kept as sent). Null when they agree.
+    /// </summary>
+    public static IngestWarning? Inconsistency(DicomFile file)
+    {
+        string? metaInstance = Text(file.FileMetaInformation, DicomTag.MediaStorageSOPInstanceUID);
+        string? instance = Text(file.Dataset, DicomTag.SOPInstanceUID);
+        return metaInstance is not null && instance is not null && metaInstance != instance
+            ? new IngestWarning(StoreWarningReasons.DataSetDoesNotMatchSopClass,
+                $"Media Storage SOP Instance UID (0002,0003) '{metaInstance}' differs from SOP Instance UID (0008,0018) '{instance}'; the object is indexed under the latter.")
+            : null;
+    }
+
     /// <summary>The UIDs only, for a refusal that happens before the rest is read.</summary>
     public static InstanceAttributes UidsOf(DicomFile file) => new()
     {
-        SopClassUid = Text(file.Dataset, DicomTag.SOPClassUID) ?? Text(file.FileMetaInformation, DicomTag.MediaStorageSOPClassUID),
-        SopInstanceUid = Text(file.Dataset, DicomTag.SOPInstanceUID) ?? Text(file.FileMetaInformation, DicomTag.MediaStorageSOPInstanceUID),
+        SopClassUid = Text(file.Dataset, DicomTag.SOPClassUID),
+        SopInstanceUid = Text(file.Dataset, DicomTag.SOPInstanceUID),
         StudyInstanceUid = Text(file.Dataset, DicomTag.StudyInstanceUID),
         SeriesInstanceUid = Text(file.Dataset, DicomTag.SeriesInstanceUID),
     };
@@ -147,12 +161,6 @@ internal sealed class InstanceAttributes
         {
             return IngestResult.Refuse(StoreFailureReasons.DataSetDoesNotMatchSopClass,
                 $"Media Storage SOP Class UID (0002,0002) '{metaClass}' differs from SOP Class UID (0008,0016) '{uids.SopClassUid}'.", uids);
-        }
-        string? metaInstance = Text(file.FileMetaInformation, DicomTag.MediaStorageSOPInstanceUID);
-        if (metaInstance is not null && metaInstance != uids.SopInstanceUid)
-        {
-            return IngestResult.Refuse(StoreFailureReasons.DataSetDoesNotMatchSopClass,
-                $"Media Storage SOP Instance UID (0002,0003) '{metaInstance}' differs from SOP Instance UID (0008,0018) '{uids.SopInstanceUid}'.", uids);
         }
         return null;
     }

@@ -35,6 +35,10 @@ public static class StoreWarningReasons
     /// <summary>0xB000 (45056): coercion of data elements — e.g. a non-zero preamble was zeroed.</summary>
     public const ushort CoercionOfDataElements = 0xB000;
 
+    /// <summary>0xB007 (45063): data set does not match SOP class — here, the File Meta Information names another SOP
+    /// Instance UID than the data set; stored as sent, indexed under the data set's UID.</summary>
+    public const ushort DataSetDoesNotMatchSopClass = 0xB007;
+
     /// <summary>0xB006 (45062): elements discarded / not indexed — e.g. frames could not be located for frame retrieval.</summary>
     public const ushort ElementsDiscarded = 0xB006;
 }
