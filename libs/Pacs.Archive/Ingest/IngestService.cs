@@ -164,6 +164,7 @@ public sealed class IngestService
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
+                using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
                 await using var db = _database.CreateContext();
                 await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 var versions = await db.Instances.AsNoTracking()
@@ -175,6 +176,7 @@ public sealed class IngestService
                 {
                     // Another store or delete of this SOP Instance UID is in flight: its outcome decides ours.
                     await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    writer.Dispose();
                     if (_clock.GetUtcNow() >= waitUntil)
                     {
                         return new Reserved(null, IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
@@ -338,6 +340,7 @@ public sealed class IngestService
         var cancellationToken = CancellationToken.None;
         try
         {
+            using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
             await using var db = _database.CreateContext();
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var now = _clock.GetUtcNow();

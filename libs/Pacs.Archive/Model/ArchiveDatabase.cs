@@ -12,6 +12,10 @@ public sealed class ArchiveDatabase
     private readonly DbContextOptions<SqliteArchiveDbContext>? _sqlite;
     private readonly DbContextOptions<PostgresArchiveDbContext>? _postgres;
 
+    // SQLite has one writer at a time. Writers that collide are retried by the driver with sleeps, which costs far more
+    // under load than queueing them here; PostgreSQL needs no gate (row locks, group commit).
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
     public ArchiveDatabase(ArchiveDatabaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -49,6 +53,26 @@ public sealed class ArchiveDatabase
     /// <summary>A new context; the caller disposes it.</summary>
     public ArchiveDbContext CreateContext() =>
         _postgres is not null ? new PostgresArchiveDbContext(_postgres) : new SqliteArchiveDbContext(_sqlite!);
+
+    /// <summary>
+    /// Waits for the right to run a write transaction: on SQLite one writer of this process at a time; on PostgreSQL
+    /// immediately. Dispose the result when the transaction has ended.
+    /// </summary>
+    internal async ValueTask<WriterLease> EnterWriterAsync(CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+            return new WriterLease(null);
+        await _sqliteWriter.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WriterLease(_sqliteWriter);
+    }
+
+    /// <summary>The right to write; released once, however often it is disposed.</summary>
+    internal sealed class WriterLease(SemaphoreSlim? gate) : IDisposable
+    {
+        private SemaphoreSlim? _gate = gate;
+
+        public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
+    }
 
     /// <summary>
     /// Applies every pending migration (the host calls this once at startup, before serving). On SQLite it also
