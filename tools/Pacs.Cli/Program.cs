@@ -18,15 +18,21 @@ public static class Program
         }
 
         var rest = args[1..];
+
+        // Console.Out flushes every line; a dump of many files writes through one buffered writer instead.
+        // Not disposed: the process ends here, and a flush on a closed pipe must not throw outside the handler below.
+        var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16);
         try
         {
-            return args[0] switch
+            var code = args[0] switch
             {
-                "dump" => DumpCommand.Run(rest, Console.Out, Console.Error),
+                "dump" => DumpCommand.Run(rest, stdout, Console.Error),
                 "json" => JsonCommand.Run(rest, Console.OpenStandardOutput(), Console.Error),
-                "scan" => ScanCommand.Run(rest, Console.Out, Console.Error),
+                "scan" => ScanCommand.Run(rest, stdout, Console.Error),
                 _ => UnknownCommand(args[0]),
             };
+            stdout.Flush();
+            return code;
         }
         catch (IOException ex) when (ex.HResult == 32 || ex.Message.Contains("Broken pipe", StringComparison.Ordinal))
         {

@@ -20,6 +20,7 @@ internal sealed class DicomByteSource : IDisposable
     private int _end;
     private long _bufferOffset;
     private bool _eof;
+    private int _nextReadSize = 8 * 1024;
 
     public DicomByteSource(Stream stream, long startOffset = 0)
     {
@@ -207,7 +208,9 @@ internal sealed class DicomByteSource : IDisposable
 
         while (_end < count && !_eof)
         {
-            var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+            // Small first reads: a header parse that stops before Pixel Data needs a few KB, not the whole buffer.
+            var n = _stream.Read(_buffer, _end, Math.Min(_buffer.Length - _end, Math.Max(_nextReadSize, count - _end)));
+            _nextReadSize = Math.Min(_nextReadSize * 2, _buffer.Length);
             if (n <= 0)
             {
                 _eof = true;
@@ -231,25 +234,9 @@ internal sealed class DicomByteSource : IDisposable
     }
 
     /// <summary>A few bytes already read, followed by the rest of a stream.</summary>
-    private sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
+    private sealed class PrefixedStream(byte[] prefix, Stream inner) : ForwardOnlyReadStream
     {
         private int _prefixPosition;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -263,15 +250,5 @@ internal sealed class DicomByteSource : IDisposable
 
             return inner.Read(buffer);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -19,6 +19,10 @@ internal sealed class DicomStreamReader
     private const int SmallValueLimit = 1024;
     private const int ArenaChunkSize = 4096;
 
+    // A typical CT/MR header holds about 1.4 KB of small values: start smaller, so one header stays within one chunk
+    // without wasting most of it (allocation per header is a benchmarked figure, see docs/benchmarks.md).
+    private const int FirstArenaChunkSize = 2048;
+
     private readonly DicomReadOptions _options;
     private readonly IDicomBulkDataSource? _bulkSource;
     private DicomByteSource _source;
@@ -144,7 +148,8 @@ internal sealed class DicomStreamReader
         }
 
         var encoding = SniffEncoding(declared);
-        var dataset = new DicomDataset(64) { Offset = datasetOffset };
+        // Room for a typical image header (80–120 top-level elements) without regrowing the element list.
+        var dataset = new DicomDataset(128) { Offset = datasetOffset };
         ReadItemContent(dataset, end: -1, encoding, depth: 0, topLevel: true);
 
         if (declared is null)
@@ -774,7 +779,7 @@ internal sealed class DicomStreamReader
         {
             if (_arena is null || _arena.Length - _arenaUsed < n)
             {
-                _arena = new byte[ArenaChunkSize];
+                _arena = new byte[_arena is null ? FirstArenaChunkSize : ArenaChunkSize];
                 _arenaUsed = 0;
             }
 
@@ -934,25 +939,9 @@ internal sealed class DicomStreamReader
     }
 
     /// <summary>Turns the inflater's InvalidDataException into the reader's typed error.</summary>
-    private sealed class InflateErrorStream(Stream inner) : Stream
+    private sealed class InflateErrorStream(Stream inner) : ForwardOnlyReadStream
     {
         private long _produced;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -967,16 +956,6 @@ internal sealed class DicomStreamReader
                 throw new DicomReadException(DicomReadError.InvalidDeflateStream, $"The deflated data set cannot be inflated after {_produced} bytes: {ex.Message}", _produced, inner: ex);
             }
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

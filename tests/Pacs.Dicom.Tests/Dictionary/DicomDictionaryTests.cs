@@ -298,7 +298,10 @@ public sealed class DicomDictionaryTests
             }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // 160,000 calls: one allocation per call would be megabytes; a few KB of one-off runtime work (tiering on a
+        // busy machine) is not the dictionary's.
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 4096, $"160,000 lookups allocated {allocated} bytes");
         Assert.Equal(10_000 * 12, found);
     }
 }

@@ -41,9 +41,17 @@ public sealed class FastPathTests
     private static void AssertAllocatesOnlyTheString(Func<string> decode, int expectedLength)
     {
         Assert.Equal(expectedLength, decode().Length); // warm up: tables, caches, JIT
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var text = decode();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The least of a few runs: a one-off runtime allocation on this thread (tiering, a pool refill on a busy
+        // machine) must not count as the decoder's, while a per-call allocation shows in every run.
+        var allocated = long.MaxValue;
+        var text = string.Empty;
+        for (var run = 0; run < 5; run++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            text = decode();
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         // A string of n characters takes 2n bytes plus a small header.
         Assert.True(allocated <= (2 * text.Length) + 64, $"decoding allocated {allocated} bytes for a {text.Length}-character string");
