@@ -15,5 +15,10 @@ public sealed class PostgresArchiveDbContext : ArchiveDbContext
     {
         modelBuilder.HasSequence<long>(WatermarkSequence);
         modelBuilder.Entity<InstanceRow>().Property(i => i.Watermark).UseSequence(WatermarkSequence);
+        // QIDO wildcards become LIKE 'abc%'; in a database whose collation is not C, only a text_pattern_ops btree
+        // serves such a prefix (and equality). Range-matched columns (dates, times) keep the default operators.
+        modelBuilder.Entity<PatientRow>().HasIndex(p => p.PatientName).HasOperators("text_pattern_ops");
+        modelBuilder.Entity<PatientRow>().HasIndex(p => p.PatientId).HasOperators("text_pattern_ops");
+        modelBuilder.Entity<StudyRow>().HasIndex(s => s.AccessionNumber).HasOperators("text_pattern_ops");
     }
 }

@@ -220,7 +220,8 @@ namespace Pacs.Archive.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "ix_patients_patient_id",
                 table: "patients",
-                column: "patient_id");
+                column: "patient_id")
+                .Annotation("Npgsql:IndexOperators", new[] { "text_pattern_ops" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_patients_patient_key",
@@ -231,7 +232,8 @@ namespace Pacs.Archive.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "ix_patients_patient_name",
                 table: "patients",
-                column: "patient_name");
+                column: "patient_name")
+                .Annotation("Npgsql:IndexOperators", new[] { "text_pattern_ops" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_series_modality_study_row_id",
@@ -252,7 +254,8 @@ namespace Pacs.Archive.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "ix_studies_accession_number",
                 table: "studies",
-                column: "accession_number");
+                column: "accession_number")
+                .Annotation("Npgsql:IndexOperators", new[] { "text_pattern_ops" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_studies_patient_row_id",

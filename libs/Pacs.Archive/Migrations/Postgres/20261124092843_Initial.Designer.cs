@@ -12,7 +12,7 @@ using Pacs.Archive;
 namespace Pacs.Archive.Migrations.Postgres
 {
     [DbContext(typeof(PostgresArchiveDbContext))]
-    [Migration("20261124090621_Initial")]
+    [Migration("20261124092843_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -299,12 +299,16 @@ namespace Pacs.Archive.Migrations.Postgres
                     b.HasIndex("PatientId")
                         .HasDatabaseName("ix_patients_patient_id");
 
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PatientId"), new[] { "text_pattern_ops" });
+
                     b.HasIndex("PatientKey")
                         .IsUnique()
                         .HasDatabaseName("ix_patients_patient_key");
 
                     b.HasIndex("PatientName")
                         .HasDatabaseName("ix_patients_patient_name");
+
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PatientName"), new[] { "text_pattern_ops" });
 
                     b.ToTable("patients", (string)null);
                 });
@@ -440,6 +444,8 @@ namespace Pacs.Archive.Migrations.Postgres
 
                     b.HasIndex("AccessionNumber")
                         .HasDatabaseName("ix_studies_accession_number");
+
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("AccessionNumber"), new[] { "text_pattern_ops" });
 
                     b.HasIndex("PatientRowId")
                         .HasDatabaseName("ix_studies_patient_row_id");
