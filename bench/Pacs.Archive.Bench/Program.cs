@@ -3,11 +3,37 @@
 // temporary folder (PostgreSQL started from its binaries like the test fixture, fsync on), and again with a store that
 // discards the bytes (the archive's own cost). Prints instances/s and MB/s.
 //   dotnet run -c Release --project bench/Pacs.Archive.Bench -- [instances=400] [parallel=8] [sqlite|postgres|both]
+// and QIDO latency over an index filled with rows: ... -- query [studies=2000]  (50 instances per study)
 using System.Diagnostics;
 using System.Globalization;
 using Pacs.Archive;
 using Pacs.Storage;
 using Pacs.Testing;
+
+if (args.Length > 0 && args[0] == "query")
+{
+    int studyCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
+    string folder = Directory.CreateTempSubdirectory("pacs-bench-").FullName;
+    var postgresServer = new PostgresServer();
+    await postgresServer.InitializeAsync();
+    try
+    {
+        var sqlite = new ArchiveDatabase(new ArchiveDatabaseOptions { ConnectionString = $"Data Source={Path.Combine(folder, "index.db")}" });
+        await sqlite.MigrateAsync();
+        await Pacs.Archive.Bench.QueryBench.RunAsync("SQLite", sqlite, studyCount);
+        var pg = new ArchiveDatabase(new ArchiveDatabaseOptions { Provider = ArchiveDatabaseProvider.PostgreSql, ConnectionString = await postgresServer.CreateDatabaseAsync("qbench") });
+        await pg.MigrateAsync();
+        await Pacs.Archive.Bench.QueryBench.RunAsync("PostgreSQL 15", pg, studyCount);
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await postgresServer.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+    return;
+}
 
 int instances = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 400;
 int parallel = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;

@@ -217,9 +217,7 @@ public sealed class IngestService
                 }
 
                 var now = _clock.GetUtcNow();
-                long patientRowId = await FindOrAddPatientAsync(db, a, now, cancellationToken).ConfigureAwait(false);
-                long studyRowId = await FindOrAddStudyAsync(db, a, patientRowId, now, cancellationToken).ConfigureAwait(false);
-                long seriesRowId = await FindOrAddSeriesAsync(db, a, studyRowId, now, cancellationToken).ConfigureAwait(false);
+                var (studyRowId, seriesRowId) = await FindOrAddParentsAsync(db, a, now, cancellationToken).ConfigureAwait(false);
                 int version = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
                 var row = new InstanceRow
                 {
@@ -261,6 +259,31 @@ public sealed class IngestService
         }
     }
 
+    /// <summary>
+    /// The study and series rows of the instance, inserted when new. The common case — another instance of a known
+    /// series — costs one lookup; the patient is looked at only when its study is new.
+    /// </summary>
+    private static async Task<(long StudyRowId, long SeriesRowId)> FindOrAddParentsAsync(ArchiveDbContext db, InstanceAttributes a, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var series = await db.Series.Where(s => s.SeriesInstanceUid == a.SeriesInstanceUid).Select(s => new { s.Id, s.StudyRowId })
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (series is not null)
+            return (series.StudyRowId, series.Id);
+        long? studyRowId = await db.Studies.Where(s => s.StudyInstanceUid == a.StudyInstanceUid).Select(s => (long?)s.Id)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (studyRowId is null)
+        {
+            long patientRowId = await FindOrAddPatientAsync(db, a, now, cancellationToken).ConfigureAwait(false);
+            var study = new StudyRow { StudyInstanceUid = a.StudyInstanceUid!, PatientRowId = patientRowId, Attributes = a.StudyAttributes, CreatedAt = now };
+            ApplyStudy(study, a);
+            db.Studies.Add(study);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            studyRowId = study.Id;
+        }
+        return (studyRowId.Value, await AddSeriesAsync(db, a, studyRowId.Value, now, cancellationToken).ConfigureAwait(false));
+    }
+
     private static async Task<long> FindOrAddPatientAsync(ArchiveDbContext db, InstanceAttributes a, DateTimeOffset now, CancellationToken cancellationToken)
     {
         long? id = await db.Patients.Where(p => p.PatientKey == a.PatientKey).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
@@ -273,23 +296,10 @@ public sealed class IngestService
         return row.Id;
     }
 
-    private static async Task<long> FindOrAddStudyAsync(ArchiveDbContext db, InstanceAttributes a, long patientRowId, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<long> AddSeriesAsync(ArchiveDbContext db, InstanceAttributes a, long studyRowId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        long? id = await db.Studies.Where(s => s.StudyInstanceUid == a.StudyInstanceUid).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-        if (id is { } existing)
-            return existing;
-        var row = new StudyRow { StudyInstanceUid = a.StudyInstanceUid!, PatientRowId = patientRowId, Attributes = a.StudyAttributes, CreatedAt = now };
-        ApplyStudy(row, a);
-        db.Studies.Add(row);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return row.Id;
-    }
-
-    private static async Task<long> FindOrAddSeriesAsync(ArchiveDbContext db, InstanceAttributes a, long studyRowId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        long? id = await db.Series.Where(s => s.SeriesInstanceUid == a.SeriesInstanceUid).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-        if (id is { } existing)
-            return existing;
+        // Looked up by the caller: a series inserted meanwhile by a concurrent ingest makes this insert fail, and the
+        // reservation is retried.
         var row = new SeriesRow { SeriesInstanceUid = a.SeriesInstanceUid!, StudyRowId = studyRowId, Attributes = a.SeriesAttributes, CreatedAt = now };
         ApplySeries(row, a);
         db.Series.Add(row);
