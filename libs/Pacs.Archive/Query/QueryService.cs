@@ -186,6 +186,10 @@ public sealed class QueryService
             wanted.UnionWith(ReturnAttributes.Series);
         if (query.Level == QueryLevel.Instance)
             wanted.UnionWith(ReturnAttributes.Instance);
+        // The UIDs of the match and its parents, always: the HTTP layer builds RetrieveURL from them.
+        wanted.Add(DicomTag.StudyInstanceUID);
+        if (query.Level >= QueryLevel.Series)
+            wanted.Add(DicomTag.SeriesInstanceUID);
         // PS3.4 C.4.1.1.3.2: matching keys are returned.
         wanted.UnionWith(query.Conditions.Select(c => c.Tag));
 

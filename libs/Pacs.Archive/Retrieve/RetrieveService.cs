@@ -97,11 +97,19 @@ public sealed class RetrieveService
     /// stored, or native pixels little-endian with packed bits starting at bit 0 — read by range from the stored object.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">No such frame.</exception>
-    /// <exception cref="InvalidOperationException">The instance has no frame table (no pixel data), or the frame is missing from the object.</exception>
+    /// <exception cref="InvalidOperationException">The instance has no pixel data, or the frame is missing from the object.</exception>
     public async Task<byte[]> ReadFrameAsync(StoredInstance instance, int frameNumber, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var frames = instance.Frames ?? throw new InvalidOperationException($"Instance {instance.SopInstanceUid} has no frames that can be located.");
+        var frames = instance.Frames;
+        if (frames is null)
+        {
+            // No ranges were recorded (a deflated object, whose offsets count inflated bytes, or frames the ingest
+            // could not tell apart): read the object once and let the DICOM core find the frame.
+            if (frameNumber < 1 || (instance.NumberOfFrames is { } count && frameNumber > count))
+                throw new ArgumentOutOfRangeException(nameof(frameNumber), frameNumber, $"Instance {instance.SopInstanceUid} has {instance.NumberOfFrames} frames.");
+            return await ReadFrameByParsingAsync(instance, frameNumber, cancellationToken).ConfigureAwait(false);
+        }
         if (frameNumber < 1 || frameNumber > frames.Count)
             throw new ArgumentOutOfRangeException(nameof(frameNumber), frameNumber, $"Instance {instance.SopInstanceUid} has {frames.Count} frames.");
         var frame = frames[frameNumber - 1];
@@ -123,7 +131,10 @@ public sealed class RetrieveService
             : DicomPixelData.RepackBits(bytes, frame.FirstBitOffset, frame.BitCount);
     }
 
-    /// <summary>Big-endian native pixel data (retired Explicit VR Big Endian): let the DICOM core swap the samples.</summary>
+    /// <summary>
+    /// Big-endian native pixel data (retired Explicit VR Big Endian) or an object without recorded frame ranges: copy it
+    /// to a temporary file once and let the DICOM core read the frame (swapping samples, inflating).
+    /// </summary>
     private async Task<byte[]> ReadFrameByParsingAsync(StoredInstance instance, int frameNumber, CancellationToken cancellationToken)
     {
         string path = Path.Combine(Path.GetTempPath(), $"pacs-frame-{Guid.NewGuid():N}.dcm");
@@ -135,7 +146,25 @@ public sealed class RetrieveService
                 await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
             }
             var dicom = DicomFile.Open(path);
-            return DicomPixelData.FromDataset(dicom.Dataset, dicom.TransferSyntax).ReadFrame(frameNumber - 1);
+            DicomPixelData pixels;
+            try
+            {
+                pixels = DicomPixelData.FromDataset(dicom.Dataset, dicom.TransferSyntax);
+            }
+            catch (DicomException e)
+            {
+                throw new InvalidOperationException($"Instance {instance.SopInstanceUid} has no frames: {e.Message}", e);
+            }
+            if (frameNumber > pixels.NumberOfFrames)
+                throw new ArgumentOutOfRangeException(nameof(frameNumber), frameNumber, $"Instance {instance.SopInstanceUid} has {pixels.NumberOfFrames} frames.");
+            try
+            {
+                return pixels.ReadFrame(frameNumber - 1);
+            }
+            catch (DicomException e)
+            {
+                throw new InvalidOperationException($"Frame {frameNumber} of {instance.SopInstanceUid} cannot be read: {e.Message}", e);
+            }
         }
         finally
         {

@@ -20,7 +20,7 @@ public sealed class CorpusIngestTests(ITestOutputHelper output) : ArchiveTestBas
             .Where(f => Path.GetExtension(f) is ".dcm" or "" && Path.GetFileName(f) != "DICOMDIR")
             .Order(StringComparer.Ordinal)
             .ToList();
-        int stored = 0, refused = 0;
+        int stored = 0, refused = 0, framesChecked = 0;
         foreach (string path in files)
         {
             byte[] sent = await File.ReadAllBytesAsync(path);
@@ -43,13 +43,45 @@ public sealed class CorpusIngestTests(ITestOutputHelper output) : ArchiveTestBas
                 expected.AsSpan(0, 128).Clear();
             byte[] back = await ReadStoredAsync(instance);
             Assert.True(expected.AsSpan().SequenceEqual(back), $"{name} came back different");
+            framesChecked += await CheckFramesAsync(path, instance, name);
         }
-        output.WriteLine($"{stored} stored, {refused} refused of {files.Count}");
+        output.WriteLine($"{stored} stored, {refused} refused of {files.Count}; frames of {framesChecked} compared");
+        Assert.True(framesChecked > 50, $"frames of only {framesChecked} objects compared");
         Assert.True(stored >= files.Count * 3 / 4, $"only {stored} of {files.Count} corpus files were stored");
         // Refusals left nothing: every blob belongs to a stored instance.
         Assert.Equal(stored, (await Archive.BlobNamesAsync()).Count);
         await using var db = Archive.Database.CreateContext();
         Assert.Equal(stored, db.Instances.Count(i => i.Status == InstanceStatus.Created || i.Status == InstanceStatus.Replaced));
+    }
+
+    /// <summary>The first and last frame as retrieved equal what the DICOM core reads from the original file.</summary>
+    private async Task<int> CheckFramesAsync(string path, StoredInstance instance, string name)
+    {
+        DicomPixelData pixels;
+        var original = DicomFile.Open(path);
+        try
+        {
+            pixels = DicomPixelData.FromDataset(original.Dataset, original.TransferSyntax);
+        }
+        catch (DicomException)
+        {
+            return 0;
+        }
+        foreach (int index in new[] { 0, pixels.NumberOfFrames - 1 }.Distinct())
+        {
+            byte[] expected;
+            try
+            {
+                expected = pixels.ReadFrame(index);
+            }
+            catch (DicomException)
+            {
+                continue;
+            }
+            byte[] actual = await Archive.Retrieve.ReadFrameAsync(instance, index + 1);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{name} frame {index + 1} differs");
+        }
+        return 1;
     }
 
     [Fact]
