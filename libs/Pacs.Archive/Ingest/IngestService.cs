@@ -361,6 +361,7 @@ public sealed class IngestService
             if (marked == 0)
             {
                 await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                writer.Dispose();
                 await CompensateAsync(r).ConfigureAwait(false);
                 return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
                     $"The reservation of SOP Instance UID {a.SopInstanceUid} was removed before the store finished (the sweeper judged it stale).", a, sizeBytes);
@@ -374,6 +375,7 @@ public sealed class IngestService
                 if (replaced == 0)
                 {
                     await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    writer.Dispose();
                     await CompensateAsync(r).ConfigureAwait(false);
                     return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
                         $"The stored version of SOP Instance UID {a.SopInstanceUid} was deleted or replaced while this one was being stored.", a, sizeBytes);
@@ -445,8 +447,12 @@ public sealed class IngestService
         try
         {
             await using var db = _database.CreateContext();
-            int removed = await db.Instances.Where(i => i.Watermark == r.Watermark && i.Status == InstanceStatus.Creating)
-                .ExecuteDeleteAsync(timeout.Token).ConfigureAwait(false);
+            int removed;
+            using (await _database.EnterWriterAsync(timeout.Token).ConfigureAwait(false))
+            {
+                removed = await db.Instances.Where(i => i.Watermark == r.Watermark && i.Status == InstanceStatus.Creating)
+                    .ExecuteDeleteAsync(timeout.Token).ConfigureAwait(false);
+            }
             if (removed == 0)
             {
                 var status = await db.Instances.Where(i => i.Watermark == r.Watermark).Select(i => (InstanceStatus?)i.Status)

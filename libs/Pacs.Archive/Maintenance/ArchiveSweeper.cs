@@ -90,8 +90,12 @@ public sealed class ArchiveSweeper
             foreach (var row in stale)
             {
                 // Row first: if the ingest commits at this very moment, the conditional delete finds it Created and the blob stays.
-                int gone = await db.Instances.Where(i => i.Watermark == row.Watermark && i.Status == InstanceStatus.Creating)
-                    .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                int gone;
+                using (await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    gone = await db.Instances.Where(i => i.Watermark == row.Watermark && i.Status == InstanceStatus.Creating)
+                        .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                }
                 if (gone == 0)
                     continue;
                 await _store.DeleteAsync(row.BlobName, cancellationToken).ConfigureAwait(false);
@@ -133,6 +137,7 @@ public sealed class ArchiveSweeper
         IQueryable<SeriesRow> allSeries = db.Series;
         IQueryable<StudyRow> allStudies = db.Studies;
         int removed = 0;
+        using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             removed += await db.Series.Where(se => se.CreatedAt < cutoff && !instances.Any(i => i.SeriesRowId == se.Id))

@@ -42,6 +42,7 @@ public sealed class OutboxStore
         var now = _clock.GetUtcNow();
         var list = ids.ToArray();
         await using var db = _database.CreateContext();
+        using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         await db.Outbox.Where(o => list.Contains(o.Id) && o.DispatchedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.DispatchedAt, now), cancellationToken).ConfigureAwait(false);
     }
@@ -50,6 +51,7 @@ public sealed class OutboxStore
     public async Task RecordFailureAsync(long id, string error, CancellationToken cancellationToken = default)
     {
         await using var db = _database.CreateContext();
+        using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         await db.Outbox.Where(o => o.Id == id)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.LastError, error), cancellationToken)
             .ConfigureAwait(false);

@@ -48,6 +48,7 @@ public sealed class DeleteService
         int visible;
         await using (var db = _database.CreateContext())
         {
+            using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var q = db.Instances.Where(i => i.Study.StudyInstanceUid == study
                 && (i.Status == InstanceStatus.Created || i.Status == InstanceStatus.Replaced || i.Status == InstanceStatus.Deleting));
@@ -109,6 +110,7 @@ public sealed class DeleteService
             await store.DeleteAsync(blobName, cancellationToken).ConfigureAwait(false);
         var watermarks = rows.Select(r => r.Watermark).ToArray();
         await using var db = database.CreateContext();
+        using var writer = await database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         foreach (var chunk in watermarks.Chunk(500))
         {
             await db.Instances.Where(i => chunk.Contains(i.Watermark) && i.Status == InstanceStatus.Deleting)
@@ -131,6 +133,7 @@ public sealed class DeleteService
         IQueryable<InstanceRow> instances = db.Instances;
         IQueryable<SeriesRow> allSeries = db.Series;
         IQueryable<StudyRow> allStudies = db.Studies;
+        using var writer = await database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await db.Series.Where(se => series.Contains(se.Id) && !instances.Any(i => i.SeriesRowId == se.Id))
