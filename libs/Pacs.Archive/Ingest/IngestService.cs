@@ -166,6 +166,7 @@ public sealed class IngestService
             {
                 using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
                 await using var db = _database.CreateContext();
+                await _database.SetSqliteSynchronousAsync(db, full: false, cancellationToken).ConfigureAwait(false);
                 await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 var versions = await db.Instances.AsNoTracking()
                     .Where(i => i.SopInstanceUid == a.SopInstanceUid)
@@ -352,6 +353,8 @@ public sealed class IngestService
         {
             using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
             await using var db = _database.CreateContext();
+            // The acknowledging commit waits for the disk (and with it every reservation before it in the log).
+            await _database.SetSqliteSynchronousAsync(db, full: true, cancellationToken).ConfigureAwait(false);
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var now = _clock.GetUtcNow();
             int marked = await db.Instances

@@ -66,6 +66,21 @@ public sealed class ArchiveDatabase
         return new WriterLease(_sqliteWriter);
     }
 
+    /// <summary>
+    /// On SQLite, sets whether the next commits on this context's connection wait for the disk (<c>PRAGMA
+    /// synchronous</c>, per connection). A reservation may commit without waiting: in WAL mode the later, fully
+    /// synchronous commit that acknowledges the instance writes the log up to and including it, and a reservation lost
+    /// with power leaves at most an unreferenced blob for the sweeper. Every acknowledging commit sets full again first,
+    /// so a pooled connection left relaxed by a failure cannot weaken it. No-op on PostgreSQL.
+    /// </summary>
+    internal async Task SetSqliteSynchronousAsync(ArchiveDbContext db, bool full, CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+            return;
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlRawAsync(full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The right to write; released once, however often it is disposed.</summary>
     internal sealed class WriterLease(SemaphoreSlim? gate) : IDisposable
     {

@@ -49,6 +49,8 @@ public sealed class DeleteService
         await using (var db = _database.CreateContext())
         {
             using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+            // The marking is what the caller is told about: it waits for the disk.
+            await _database.SetSqliteSynchronousAsync(db, full: true, cancellationToken).ConfigureAwait(false);
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var q = db.Instances.Where(i => i.Study.StudyInstanceUid == study
                 && (i.Status == InstanceStatus.Created || i.Status == InstanceStatus.Replaced || i.Status == InstanceStatus.Deleting));
