@@ -166,8 +166,10 @@ public sealed class IngestService
             {
                 using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
                 await using var db = _database.CreateContext();
+                // The reservation need not wait for the disk: the acknowledging commit later makes it durable too.
                 await _database.SetSqliteSynchronousAsync(db, full: false, cancellationToken).ConfigureAwait(false);
                 await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await _database.RelaxPostgresCommitAsync(db, cancellationToken).ConfigureAwait(false);
                 var versions = await db.Instances.AsNoTracking()
                     .Where(i => i.SopInstanceUid == a.SopInstanceUid)
                     .Select(i => new { i.Watermark, i.Version, i.Status, i.Sha256 })

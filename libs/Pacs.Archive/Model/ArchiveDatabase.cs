@@ -81,6 +81,17 @@ public sealed class ArchiveDatabase
         await db.Database.ExecuteSqlRawAsync(full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// On PostgreSQL, lets the current transaction commit without waiting for its WAL flush (<c>SET LOCAL
+    /// synchronous_commit = off</c>): the same reasoning as for SQLite — the later acknowledging commit flushes the WAL
+    /// up to and including this one. Call inside the transaction. No-op on SQLite.
+    /// </summary>
+    internal async Task RelaxPostgresCommitAsync(ArchiveDbContext db, CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off;", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The right to write; released once, however often it is disposed.</summary>
     internal sealed class WriterLease(SemaphoreSlim? gate) : IDisposable
     {
