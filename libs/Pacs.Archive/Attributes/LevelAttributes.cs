@@ -51,7 +51,7 @@ public static class LevelAttributes
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(tags);
-        var target = Transcode(source, tags);
+        var target = Transcode(source, tags, topLevel: true);
         using var buffer = new MemoryStream(256);
         DicomWriter.WriteDataset(buffer, target, DicomTransferSyntax.ExplicitVRLittleEndian);
         return buffer.ToArray();
@@ -65,29 +65,50 @@ public static class LevelAttributes
         return DicomFile.ReadDataset(stream, DicomTransferSyntax.ExplicitVRLittleEndian);
     }
 
-    private static DicomDataset Transcode(DicomDataset source, IEnumerable<DicomTag> tags)
+    private static DicomDataset Transcode(DicomDataset source, IEnumerable<DicomTag> tags, bool topLevel)
     {
         var target = new DicomDataset();
-        target.Set(DicomTag.SpecificCharacterSet, DicomVR.CS, Utf8CharacterSet);
+        // Items inherit the top level's character set (PS3.5 7.5.3), so only the top level names it.
+        if (topLevel)
+            target.Set(DicomTag.SpecificCharacterSet, DicomVR.CS, Utf8CharacterSet);
+        Fill(target, source, tags);
+        return target;
+    }
+
+    /// <summary>Copies <paramref name="tags"/> of <paramref name="source"/> into <paramref name="target"/>, which already
+    /// knows its character set (its own or its parent's): items are attached before they are filled.</summary>
+    private static void Fill(DicomDataset target, DicomDataset source, IEnumerable<DicomTag> tags)
+    {
         foreach (var tag in tags)
         {
             if (source.Get(tag) is not { } element || element.IsBulkData || element is DicomFragmentSequence)
                 continue;
             if (element is DicomSequence sequence)
             {
-                var items = sequence.Items.Select(item => Transcode(item, item.Elements.Select(e => e.Tag).Where(t => t != DicomTag.SpecificCharacterSet).ToArray()));
-                target.Set(new DicomSequence(tag, items.ToArray()));
+                var items = sequence.Items.Select(_ => new DicomDataset()).ToArray();
+                target.Set(new DicomSequence(tag, items));
+                for (int i = 0; i < items.Length; i++)
+                {
+                    var sourceItem = sequence.Items[i];
+                    Fill(items[i], sourceItem, sourceItem.Elements.Select(e => e.Tag).Where(t => t != DicomTag.SpecificCharacterSet).ToArray());
+                }
             }
             else if (element.VR.UsesSpecificCharacterSet())
             {
                 // Decode with the source's Specific Character Set (inherited by items, PS3.5 7.5.3), re-encode as UTF-8.
-                target.Set(tag, element.VR, source.GetString(tag) ?? "");
+                // A value that cannot be decoded is left out of the index; the stored object keeps it as sent.
+                try
+                {
+                    target.Set(tag, element.VR, source.GetString(tag) ?? "");
+                }
+                catch (DicomException)
+                {
+                }
             }
             else
             {
                 target.Set(new DicomElement(tag, element.VR, element.Value));
             }
         }
-        return target;
     }
 }

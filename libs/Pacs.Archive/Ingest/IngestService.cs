@@ -83,7 +83,17 @@ public sealed class IngestService
                 return IngestResult.Refuse(StoreFailureReasons.CannotUnderstand, $"The part cannot be read as DICOM: {e.Message}", sizeBytes: spool.Length);
             }
 
-            var attributes = InstanceAttributes.Read(file, out var refusal);
+            InstanceAttributes attributes;
+            IngestResult? refusal;
+            try
+            {
+                attributes = InstanceAttributes.Read(file, out refusal);
+            }
+            catch (DicomException e)
+            {
+                return IngestResult.Refuse(StoreFailureReasons.CannotUnderstand, $"The header cannot be indexed: {e.Message}",
+                    InstanceAttributes.UidsOf(file), spool.Length);
+            }
             if (refusal is not null)
                 return refusal with { SizeBytes = spool.Length };
             if (options.ExpectedStudyInstanceUid is { } expected && expected != attributes.StudyInstanceUid)

@@ -54,6 +54,28 @@ public sealed class CorpusIngestTests(ITestOutputHelper output) : ArchiveTestBas
         Assert.Equal(stored, db.Instances.Count(i => i.Status == InstanceStatus.Created || i.Status == InstanceStatus.Replaced));
     }
 
+    [Fact]
+    public async Task Names_in_any_character_set_come_back_from_a_query_as_the_DICOM_core_decodes_them()
+    {
+        int compared = 0;
+        foreach (string path in Directory.EnumerateFiles(Path.Combine(TestLocations.Corpus, "charsets"), "*.dcm").Order(StringComparer.Ordinal))
+        {
+            var result = await IngestAsync(await File.ReadAllBytesAsync(path));
+            if (result.Outcome != IngestOutcome.Stored)
+                continue;
+            string? expected = DicomFile.Open(path).Dataset.GetString(DicomTag.PatientName);
+            var match = Assert.Single((await Archive.Query.QueryAsync(new QidoQuery
+            {
+                Level = QueryLevel.Instance,
+                Conditions = [MatchCondition.Single(DicomTag.SOPInstanceUID, result.SopInstanceUid!)],
+            })).Matches);
+            Assert.Equal(expected ?? "", match.GetString(DicomTag.PatientName) ?? "");
+            if (!string.IsNullOrEmpty(expected) && !expected.All(char.IsAscii))
+                compared++;
+        }
+        Assert.True(compared >= 5, $"only {compared} non-ASCII names compared");
+    }
+
     /// <summary>The first and last frame as retrieved equal what the DICOM core reads from the original file.</summary>
     private async Task<int> CheckFramesAsync(string path, StoredInstance instance, string name)
     {
