@@ -222,6 +222,47 @@ public abstract class IngestTests(DatabaseKind kind, PostgresServer? postgres = 
     }
 
     [Fact]
+    public async Task Ingest_cancelled_during_the_put_throws_and_leaves_no_trace()
+    {
+        Archive.Faults.FailPut = _ => new OperationCanceledException("client went away");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid())));
+
+        Assert.Equal(0, (await Archive.CountRowsAsync()).Instances);
+        Assert.Empty(await Archive.BlobNamesAsync());
+    }
+
+    [Fact]
+    public async Task Ingest_cancelled_while_spooling_a_large_part_to_disk_throws_and_leaves_no_file_row_or_blob()
+    {
+        await using var archive = await CreateBackendAsync(new ArchiveOptions { SpoolMemoryThresholdBytes = 4096 });
+        using var cancel = new CancellationTokenSource();
+        byte[] part = TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid(), frames: 4000);
+        // The request is cancelled after 100 KB arrived: the spool has gone to disk by then.
+        var body = new CancellingStream(part, cancelAfterBytes: 100_000, cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => archive.Ingest.IngestAsync(body, null, cancel.Token));
+
+        Assert.True(body.Position >= 100_000);
+        Assert.Empty(Directory.EnumerateFiles(archive.Options.SpoolFolder!, "*", SearchOption.AllDirectories));
+        Assert.Equal((0, 0, 0, 0, 0, 0), await archive.CountRowsAsync());
+        Assert.Empty(await archive.BlobNamesAsync());
+    }
+
+    /// <summary>A request body that cancels its request after handing out a number of bytes.</summary>
+    private sealed class CancellingStream(byte[] content, int cancelAfterBytes, CancellationTokenSource cancel) : MemoryStream(content, writable: false)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position >= cancelAfterBytes)
+                await cancel.CancelAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+            return await base.ReadAsync(buffer[..Math.Min(buffer.Length, 8192)], cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Database_failure_at_commit_is_refused_with_272_and_leaves_no_instance_and_no_blob()
     {
         string study = TestDicom.NewUid();
