@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test project of Pacs. Installs what the tests need on Debian (DCMTK, pydicom, numpy, Pillow, Node.js with npm) when missing,
+# Runs every test project of Pacs. Installs what the tests need on Debian (DCMTK, pydicom, numpy, Pillow, Node.js with npm,
+# PostgreSQL) when missing,
 # then builds once and runs each test project, and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,8 @@ command -v dcmdump >/dev/null 2>&1 || need+=(dcmtk)
 /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
 # The Azure storage tests install Azurite with npm (tests/Pacs.Storage.Tests/Azure/AzuriteFixture.cs).
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+# The archive tests start a real PostgreSQL 15 from its binaries (tests/Pacs.Testing/PostgresServer.cs).
+[ -x "${PACS_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
     echo "Installing test prerequisites: ${need[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

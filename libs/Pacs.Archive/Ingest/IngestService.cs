@@ -1,0 +1,494 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pacs.Dicom;
+using Pacs.Storage;
+
+namespace Pacs.Archive;
+
+/// <summary>
+/// Stores one DICOM object (a STOW-RS part, a C-STORE data set) durably and indexes it:
+/// <list type="number">
+/// <item>spool the part, hashing it (<see cref="PartSpool"/>); parse the header from the spool and validate it;</item>
+/// <item>reserve: one transaction inserts the patient, study and series rows if new and the instance row in status
+/// Creating with a new watermark and a new blob name (a concurrent ingest that wins a unique-key race makes this one
+/// retry, which is how studies arriving in pieces over many connections merge by UID);</item>
+/// <item>put the blob under its new immutable name;</item>
+/// <item>commit: one transaction marks the row Created, appends the change feed row and the outbox event.</item>
+/// </list>
+/// Success is returned only after step 4 committed. A failure after step 2 is compensated (the Creating row removed,
+/// then its blob); whatever a crash leaves behind is a Creating row or an unreferenced blob, which
+/// <see cref="ArchiveSweeper"/> removes. A refused part never writes a row or a blob.
+/// </summary>
+public sealed class IngestService
+{
+    private static readonly DicomReadOptions ReadOptions = new() { BulkDataThresholdBytes = 16 * 1024 };
+    private static readonly TimeSpan CompensationTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ArchiveDatabase _database;
+    private readonly IBlobStore _store;
+    private readonly ArchiveOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private long _conflictRetries;
+
+    /// <summary>Reservations retried because a concurrent ingest won a unique-key race (for tests and metrics).</summary>
+    internal long ConflictRetries => Interlocked.Read(ref _conflictRetries);
+
+    public IngestService(ArchiveDatabase database, IBlobStore store, ArchiveOptions options, TimeProvider? clock = null,
+        ILogger<IngestService>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _database = database;
+        _store = store;
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<IngestService>.Instance;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="dicomPart"/> to its end (not disposed) and stores it. Refusals (unreadable, missing UIDs,
+    /// wrong study, duplicate, storage or index failure) come back as <see cref="IngestOutcome.Refused"/> with a PS3.18
+    /// failure reason; an exception means the request itself failed (reading <paramref name="dicomPart"/> threw, or the
+    /// call was cancelled) and nothing was stored.
+    /// </summary>
+    public async Task<IngestResult> IngestAsync(Stream dicomPart, IngestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dicomPart);
+        options ??= IngestOptions.Default;
+
+        PartSpool spool;
+        try
+        {
+            spool = await PartSpool.CreateAsync(dicomPart, _options.SpoolMemoryThresholdBytes, _options.SpoolFolderOrDefault,
+                _options.MaxPartSizeBytes, _options.ZeroPreamble, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PartTooLargeException e)
+        {
+            return IngestResult.Refuse(StoreFailureReasons.OutOfResources, e.Message);
+        }
+
+        using (spool)
+        {
+            DicomFile file;
+            try
+            {
+                using var stream = spool.OpenRead();
+                file = DicomFile.Read(stream, ReadOptions);
+            }
+            catch (DicomException e)
+            {
+                return IngestResult.Refuse(StoreFailureReasons.CannotUnderstand, $"The part cannot be read as DICOM: {e.Message}", sizeBytes: spool.Length);
+            }
+
+            InstanceAttributes attributes;
+            IngestResult? refusal;
+            try
+            {
+                attributes = InstanceAttributes.Read(file, out refusal);
+            }
+            catch (DicomException e)
+            {
+                return IngestResult.Refuse(StoreFailureReasons.CannotUnderstand, $"The header cannot be indexed: {e.Message}",
+                    InstanceAttributes.UidsOf(file), spool.Length);
+            }
+            if (refusal is not null)
+                return refusal with { SizeBytes = spool.Length };
+            if (options.ExpectedStudyInstanceUid is { } expected && expected != attributes.StudyInstanceUid)
+            {
+                return IngestResult.Refuse(StoreFailureReasons.StudyInstanceUidMismatch,
+                    $"Study Instance UID (0020,000D) '{attributes.StudyInstanceUid}' differs from '{expected}' of the request.", attributes, spool.Length);
+            }
+
+            var warnings = new List<IngestWarning>();
+            if (InstanceAttributes.Inconsistency(file) is { } inconsistency)
+                warnings.Add(inconsistency);
+            if (spool.PreambleZeroed)
+                warnings.Add(new IngestWarning(StoreWarningReasons.CoercionOfDataElements, "The 128-byte preamble was not zero; it was zeroed before storing."));
+            byte[]? frameTable = FrameTable.Build(file.Dataset, file.TransferSyntax, spool.AsBulkDataSource(), out string? frameWarning);
+            if (frameWarning is not null)
+                warnings.Add(new IngestWarning(StoreWarningReasons.ElementsDiscarded, frameWarning));
+
+            var policy = options.DuplicatePolicy ?? _options.DuplicatePolicy;
+            return await StoreAsync(spool, attributes, frameTable, policy, warnings, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IngestResult> StoreAsync(PartSpool spool, InstanceAttributes attributes, byte[]? frameTable, DuplicatePolicy policy,
+        List<IngestWarning> warnings, CancellationToken cancellationToken)
+    {
+        Reservation reservation;
+        try
+        {
+            var reserved = await ReserveAsync(attributes, spool, frameTable, policy, cancellationToken).ConfigureAwait(false);
+            if (reserved.Result is { } early)
+                return early with { Warnings = [.. early.Warnings, .. warnings] };
+            reservation = reserved.Reservation!;
+        }
+        catch (Exception e) when (DbErrors.IsDatabaseFailure(e))
+        {
+            _logger.LogError(e, "Reserving {SopInstanceUid} in the index failed", attributes.SopInstanceUid);
+            return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The index could not be updated: {e.Message}", attributes, spool.Length);
+        }
+
+        try
+        {
+            using var content = spool.OpenRead();
+            var put = await _store.PutAsync(reservation.BlobName, content,
+                new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier }, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(put.Sha256, Convert.ToHexStringLower(spool.Sha256), StringComparison.Ordinal) || put.SizeBytes != spool.Length)
+            {
+                await CompensateAsync(reservation).ConfigureAwait(false);
+                return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
+                    $"The stored object '{reservation.BlobName}' does not match the bytes received (SHA-256 or size differs).", attributes, spool.Length);
+            }
+        }
+        catch (Exception e) when (e is BlobStoreException or IOException or OperationCanceledException)
+        {
+            await CompensateAsync(reservation).ConfigureAwait(false);
+            if (e is OperationCanceledException)
+                throw;
+            _logger.LogError(e, "Storing {BlobName} failed", reservation.BlobName);
+            return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The object could not be stored: {e.Message}", attributes, spool.Length);
+        }
+
+        return await CommitAsync(reservation, attributes, spool.Length, warnings).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ reserve
+
+    private sealed record Reservation(long Watermark, int Version, string BlobName, long? ReplacingWatermark, string SopClassUid);
+
+    private readonly record struct Reserved(Reservation? Reservation, IngestResult? Result);
+
+    private async Task<Reserved> ReserveAsync(InstanceAttributes a, PartSpool spool, byte[]? frameTable, DuplicatePolicy policy,
+        CancellationToken cancellationToken)
+    {
+        var waitUntil = _clock.GetUtcNow().AddMilliseconds(_options.ConcurrentStoreWaitMilliseconds);
+        int conflicts = 0;
+        int delayMs = 10;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+                await using var db = _database.CreateContext();
+                // The reservation need not wait for the disk: the acknowledging commit later makes it durable too.
+                await _database.SetSqliteSynchronousAsync(db, full: false, cancellationToken).ConfigureAwait(false);
+                await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await _database.RelaxPostgresCommitAsync(db, cancellationToken).ConfigureAwait(false);
+                var versions = await db.Instances.AsNoTracking()
+                    .Where(i => i.SopInstanceUid == a.SopInstanceUid)
+                    .Select(i => new { i.Watermark, i.Version, i.Status, i.Sha256 })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+                if (versions.Any(v => v.Status is InstanceStatus.Creating or InstanceStatus.Deleting))
+                {
+                    // Another store or delete of this SOP Instance UID is in flight: its outcome decides ours.
+                    await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    writer.Dispose();
+                    if (_clock.GetUtcNow() >= waitUntil)
+                    {
+                        return new Reserved(null, IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
+                            $"Another store or delete of SOP Instance UID {a.SopInstanceUid} is in progress; try again later.", a, spool.Length));
+                    }
+                    await Task.Delay(TimeSpan.FromMilliseconds(delayMs), _clock, cancellationToken).ConfigureAwait(false);
+                    delayMs = Math.Min(delayMs * 2, 250);
+                    continue;
+                }
+
+                var current = versions.FirstOrDefault(v => v.Status == InstanceStatus.Created);
+                long? replacing = null;
+                if (current is not null)
+                {
+                    if (current.Sha256.AsSpan().SequenceEqual(spool.Sha256))
+                    {
+                        return new Reserved(null, new IngestResult
+                        {
+                            Outcome = IngestOutcome.AlreadyStored,
+                            SopClassUid = a.SopClassUid,
+                            SopInstanceUid = a.SopInstanceUid,
+                            StudyInstanceUid = a.StudyInstanceUid,
+                            SeriesInstanceUid = a.SeriesInstanceUid,
+                            Watermark = current.Watermark,
+                            Version = current.Version,
+                            SizeBytes = spool.Length,
+                            Warnings = [new IngestWarning(StoreWarningReasons.DuplicateInstance,
+                                $"SOP Instance UID {a.SopInstanceUid} is already stored with identical content; nothing new was written.")],
+                        });
+                    }
+                    if (policy == DuplicatePolicy.Reject)
+                    {
+                        return new Reserved(null, IngestResult.Refuse(StoreFailureReasons.SopInstanceAlreadyExists,
+                            $"SOP Instance UID {a.SopInstanceUid} is already stored with different content (SHA-256 differs); the duplicate policy refuses replacing it.",
+                            a, spool.Length));
+                    }
+                    replacing = current.Watermark;
+                }
+
+                var now = _clock.GetUtcNow();
+                var (studyRowId, seriesRowId) = await FindOrAddParentsAsync(db, a, now, cancellationToken).ConfigureAwait(false);
+                int version = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
+                var row = new InstanceRow
+                {
+                    SopInstanceUid = a.SopInstanceUid!,
+                    Version = version,
+                    Status = InstanceStatus.Creating,
+                    SeriesRowId = seriesRowId,
+                    StudyRowId = studyRowId,
+                    SopClassUid = a.SopClassUid!,
+                    InstanceNumber = a.InstanceNumber,
+                    AcquisitionDateTime = a.AcquisitionDateTime,
+                    Rows = a.Rows,
+                    Columns = a.Columns,
+                    BitsAllocated = a.BitsAllocated,
+                    NumberOfFrames = a.NumberOfFrames,
+                    TransferSyntaxUid = a.TransferSyntaxUid,
+                    Sha256 = spool.Sha256,
+                    SizeBytes = spool.Length,
+                    // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind.
+                    BlobName = BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock),
+                    StorageTier = _options.InitialTier,
+                    FrameTable = frameTable,
+                    Attributes = a.InstanceLevelAttributes,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                };
+                db.Instances.Add(row);
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new Reserved(new Reservation(row.Watermark, version, row.BlobName, replacing, row.SopClassUid), null);
+            }
+            catch (Exception e) when (DbErrors.IsConflict(e) && conflicts < _options.MaxConflictRetries)
+            {
+                // A concurrent ingest inserted the same patient, study, series or version first: look again.
+                conflicts++;
+                Interlocked.Increment(ref _conflictRetries);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * conflicts)), _clock, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The study and series rows of the instance, inserted when new. The common case — another instance of a known
+    /// series — costs one lookup; the patient is looked at only when its study is new.
+    /// </summary>
+    private static async Task<(long StudyRowId, long SeriesRowId)> FindOrAddParentsAsync(ArchiveDbContext db, InstanceAttributes a, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var series = await db.Series.Where(s => s.SeriesInstanceUid == a.SeriesInstanceUid).Select(s => new { s.Id, s.StudyRowId })
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (series is not null)
+            return (series.StudyRowId, series.Id);
+        long? studyRowId = await db.Studies.Where(s => s.StudyInstanceUid == a.StudyInstanceUid).Select(s => (long?)s.Id)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (studyRowId is null)
+        {
+            long patientRowId = await FindOrAddPatientAsync(db, a, now, cancellationToken).ConfigureAwait(false);
+            var study = new StudyRow { StudyInstanceUid = a.StudyInstanceUid!, PatientRowId = patientRowId, Attributes = a.StudyAttributes, CreatedAt = now };
+            ApplyStudy(study, a);
+            db.Studies.Add(study);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            studyRowId = study.Id;
+        }
+        return (studyRowId.Value, await AddSeriesAsync(db, a, studyRowId.Value, now, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<long> FindOrAddPatientAsync(ArchiveDbContext db, InstanceAttributes a, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        long? id = await db.Patients.Where(p => p.PatientKey == a.PatientKey).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (id is { } existing)
+            return existing;
+        var row = new PatientRow { PatientKey = a.PatientKey, Attributes = a.PatientAttributes, CreatedAt = now };
+        ApplyPatient(row, a);
+        db.Patients.Add(row);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return row.Id;
+    }
+
+    private static async Task<long> AddSeriesAsync(ArchiveDbContext db, InstanceAttributes a, long studyRowId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Looked up by the caller: a series inserted meanwhile by a concurrent ingest makes this insert fail, and the
+        // reservation is retried.
+        var row = new SeriesRow { SeriesInstanceUid = a.SeriesInstanceUid!, StudyRowId = studyRowId, Attributes = a.SeriesAttributes, CreatedAt = now };
+        ApplySeries(row, a);
+        db.Series.Add(row);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return row.Id;
+    }
+
+    private static void ApplyPatient(PatientRow row, InstanceAttributes a)
+    {
+        row.PatientId = a.PatientId;
+        row.IssuerOfPatientId = a.IssuerOfPatientId;
+        row.PatientName = a.PatientName;
+        row.PatientNameFuzzy = PersonNameMatching.Normalize(a.PatientName);
+        row.PatientBirthDate = a.PatientBirthDate;
+        row.PatientSex = a.PatientSex;
+        row.Attributes = a.PatientAttributes;
+    }
+
+    private static void ApplyStudy(StudyRow row, InstanceAttributes a)
+    {
+        row.StudyDate = a.StudyDate;
+        row.StudyTime = a.StudyTime;
+        row.StudyDateTime = a.StudyDateTime;
+        row.AccessionNumber = a.AccessionNumber;
+        row.ReferringPhysicianName = a.ReferringPhysicianName;
+        row.ReferringPhysicianNameFuzzy = PersonNameMatching.Normalize(a.ReferringPhysicianName);
+        row.StudyId = a.StudyId;
+        row.StudyDescription = a.StudyDescription;
+        row.Attributes = a.StudyAttributes;
+    }
+
+    private static void ApplySeries(SeriesRow row, InstanceAttributes a)
+    {
+        row.Modality = a.Modality;
+        row.SeriesNumber = a.SeriesNumber;
+        row.SeriesDescription = a.SeriesDescription;
+        row.BodyPartExamined = a.BodyPartExamined;
+        row.PerformedProcedureStepStartDate = a.PerformedProcedureStepStartDate;
+        row.PerformedProcedureStepStartTime = a.PerformedProcedureStepStartTime;
+        row.Attributes = a.SeriesAttributes;
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    private async Task<IngestResult> CommitAsync(Reservation r, InstanceAttributes a, long sizeBytes, List<IngestWarning> warnings)
+    {
+        // Not cancellable: once the blob is durable, finishing is cheaper and safer than undoing.
+        var cancellationToken = CancellationToken.None;
+        try
+        {
+            using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+            await using var db = _database.CreateContext();
+            // The acknowledging commit waits for the disk (and with it every reservation before it in the log).
+            await _database.SetSqliteSynchronousAsync(db, full: true, cancellationToken).ConfigureAwait(false);
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var now = _clock.GetUtcNow();
+            int marked = await db.Instances
+                .Where(i => i.Watermark == r.Watermark && i.Status == InstanceStatus.Creating)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Created).SetProperty(i => i.UpdatedAt, now), cancellationToken)
+                .ConfigureAwait(false);
+            if (marked == 0)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                writer.Dispose();
+                await CompensateAsync(r).ConfigureAwait(false);
+                return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
+                    $"The reservation of SOP Instance UID {a.SopInstanceUid} was removed before the store finished (the sweeper judged it stale).", a, sizeBytes);
+            }
+            if (r.ReplacingWatermark is { } old)
+            {
+                int replaced = await db.Instances
+                    .Where(i => i.Watermark == old && i.Status == InstanceStatus.Created)
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Replaced).SetProperty(i => i.UpdatedAt, now), cancellationToken)
+                    .ConfigureAwait(false);
+                if (replaced == 0)
+                {
+                    await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    writer.Dispose();
+                    await CompensateAsync(r).ConfigureAwait(false);
+                    return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
+                        $"The stored version of SOP Instance UID {a.SopInstanceUid} was deleted or replaced while this one was being stored.", a, sizeBytes);
+                }
+                await ApplyReplacementToParentsAsync(db, r.Watermark, a, cancellationToken).ConfigureAwait(false);
+            }
+            var action = r.ReplacingWatermark is null ? ChangeFeedAction.Created : ChangeFeedAction.Replaced;
+            db.ChangeFeed.Add(new ChangeFeedRow
+            {
+                Timestamp = now,
+                Action = action,
+                StudyInstanceUid = a.StudyInstanceUid!,
+                SeriesInstanceUid = a.SeriesInstanceUid!,
+                SopInstanceUid = a.SopInstanceUid!,
+                Watermark = r.Watermark,
+                Version = r.Version,
+            });
+            db.Outbox.Add(new OutboxMessageRow
+            {
+                CreatedAt = now,
+                MessageType = action == ChangeFeedAction.Created ? OutboxMessageTypes.InstanceStored : OutboxMessageTypes.InstanceReplaced,
+                Payload = new InstanceEvent(a.StudyInstanceUid!, a.SeriesInstanceUid!, a.SopInstanceUid!, r.SopClassUid, r.Watermark, r.Version,
+                    sizeBytes, r.BlobName).ToJson(),
+            });
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (DbErrors.IsDatabaseFailure(e))
+        {
+            _logger.LogError(e, "Committing {SopInstanceUid} (watermark {Watermark}) failed", a.SopInstanceUid, r.Watermark);
+            // The commit may have happened before the failure was seen: CompensateAsync tells.
+            if (!await CompensateAsync(r).ConfigureAwait(false))
+                return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The index could not be updated: {e.Message}", a, sizeBytes);
+        }
+
+        return new IngestResult
+        {
+            Outcome = r.ReplacingWatermark is null ? IngestOutcome.Stored : IngestOutcome.Replaced,
+            SopClassUid = a.SopClassUid,
+            SopInstanceUid = a.SopInstanceUid,
+            StudyInstanceUid = a.StudyInstanceUid,
+            SeriesInstanceUid = a.SeriesInstanceUid,
+            Watermark = r.Watermark,
+            Version = r.Version,
+            SizeBytes = sizeBytes,
+            Warnings = warnings,
+        };
+    }
+
+    /// <summary>A replacement is a correction: the patient, study and series rows take the new version's attributes.</summary>
+    private static async Task ApplyReplacementToParentsAsync(ArchiveDbContext db, long watermark, InstanceAttributes a, CancellationToken cancellationToken)
+    {
+        var row = await db.Instances.Include(i => i.Series).Include(i => i.Study).ThenInclude(s => s.Patient)
+            .SingleAsync(i => i.Watermark == watermark, cancellationToken).ConfigureAwait(false);
+        ApplySeries(row.Series, a);
+        ApplyStudy(row.Study, a);
+        if (row.Study.Patient.PatientKey == a.PatientKey)
+            ApplyPatient(row.Study.Patient, a);
+    }
+
+    /// <summary>
+    /// Undoes a reservation: removes the row if it is still Creating, and only then the blob (a blob is never deleted
+    /// while a row that may be Created names it). Returns true when it found the row Created instead (the commit
+    /// went through after all). Failures are left to the sweeper.
+    /// </summary>
+    private async Task<bool> CompensateAsync(Reservation r)
+    {
+        using var timeout = new CancellationTokenSource(CompensationTimeout);
+        try
+        {
+            await using var db = _database.CreateContext();
+            int removed;
+            using (await _database.EnterWriterAsync(timeout.Token).ConfigureAwait(false))
+            {
+                removed = await db.Instances.Where(i => i.Watermark == r.Watermark && i.Status == InstanceStatus.Creating)
+                    .ExecuteDeleteAsync(timeout.Token).ConfigureAwait(false);
+            }
+            if (removed == 0)
+            {
+                var status = await db.Instances.Where(i => i.Watermark == r.Watermark).Select(i => (InstanceStatus?)i.Status)
+                    .FirstOrDefaultAsync(timeout.Token).ConfigureAwait(false);
+                if (status is not null)
+                    return status == InstanceStatus.Created;
+            }
+        }
+        catch (Exception e) when (DbErrors.IsDatabaseFailure(e) || e is OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Could not remove the Creating row of watermark {Watermark}; the sweeper will", r.Watermark);
+            return false;
+        }
+        try
+        {
+            await _store.DeleteAsync(r.BlobName, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BlobStoreException or OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Could not delete blob {BlobName}; the sweeper's orphan scan will", r.BlobName);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Pacs.Archive;
+
+/// <summary>
+/// Opens contexts on the configured index database and brings its schema up to date. One instance per process:
+/// it holds the compiled model options, contexts are cheap and short-lived (one per unit of work).
+/// </summary>
+public sealed class ArchiveDatabase
+{
+    private readonly DbContextOptions<SqliteArchiveDbContext>? _sqlite;
+    private readonly DbContextOptions<PostgresArchiveDbContext>? _postgres;
+
+    // SQLite has one writer at a time. Writers that collide are retried by the driver with sleeps, which costs far more
+    // under load than queueing them here; PostgreSQL needs no gate (row locks, group commit).
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
+    public ArchiveDatabase(ArchiveDatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            throw new ArgumentException("ArchiveDatabaseOptions.ConnectionString is required.", nameof(options));
+        Options = options;
+        switch (options.Provider)
+        {
+            case ArchiveDatabaseProvider.Sqlite:
+                var sqlite = new SqliteConnectionStringBuilder(options.ConnectionString)
+                {
+                    // The busy timeout: how long a writer waits for SQLite's single write lock.
+                    DefaultTimeout = options.CommandTimeoutSeconds,
+                    // Referential integrity is what keeps a series from losing its study under concurrent deletes.
+                    ForeignKeys = true,
+                };
+                _sqlite = new DbContextOptionsBuilder<SqliteArchiveDbContext>()
+                    .UseSqlite(sqlite.ToString(), o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .Options;
+                break;
+            case ArchiveDatabaseProvider.PostgreSql:
+                _postgres = new DbContextOptionsBuilder<PostgresArchiveDbContext>()
+                    .UseNpgsql(options.ConnectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .Options;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
+        }
+    }
+
+    public ArchiveDatabaseOptions Options { get; }
+
+    public bool IsPostgres => _postgres is not null;
+
+    /// <summary>A new context; the caller disposes it.</summary>
+    public ArchiveDbContext CreateContext() =>
+        _postgres is not null ? new PostgresArchiveDbContext(_postgres) : new SqliteArchiveDbContext(_sqlite!);
+
+    /// <summary>
+    /// Waits for the right to run a write transaction: on SQLite one writer of this process at a time; on PostgreSQL
+    /// immediately. Dispose the result when the transaction has ended.
+    /// </summary>
+    internal async ValueTask<WriterLease> EnterWriterAsync(CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+            return new WriterLease(null);
+        await _sqliteWriter.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WriterLease(_sqliteWriter);
+    }
+
+    /// <summary>
+    /// On SQLite, sets whether the next commits on this context's connection wait for the disk (<c>PRAGMA
+    /// synchronous</c>, per connection). A reservation may commit without waiting: in WAL mode the later, fully
+    /// synchronous commit that acknowledges the instance writes the log up to and including it, and a reservation lost
+    /// with power leaves at most an unreferenced blob for the sweeper. Every acknowledging commit sets full again first,
+    /// so a pooled connection left relaxed by a failure cannot weaken it. No-op on PostgreSQL.
+    /// </summary>
+    internal async Task SetSqliteSynchronousAsync(ArchiveDbContext db, bool full, CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+            return;
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlRawAsync(full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// On PostgreSQL, lets the current transaction commit without waiting for its WAL flush (<c>SET LOCAL
+    /// synchronous_commit = off</c>): the same reasoning as for SQLite — the later acknowledging commit flushes the WAL
+    /// up to and including this one. Call inside the transaction. No-op on SQLite.
+    /// </summary>
+    internal async Task RelaxPostgresCommitAsync(ArchiveDbContext db, CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off;", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The right to write; released once, however often it is disposed.</summary>
+    internal sealed class WriterLease(SemaphoreSlim? gate) : IDisposable
+    {
+        private SemaphoreSlim? _gate = gate;
+
+        public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
+    }
+
+    /// <summary>
+    /// Applies every pending migration (the host calls this once at startup, before serving). On SQLite it also
+    /// switches the file to write-ahead logging, so that queries never wait for an ingest's write and the reverse.
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = CreateContext();
+        if (!IsPostgres)
+        {
+            // journal_mode is persistent in the file; synchronous stays FULL (the default): a commit is on disk
+            // before it returns, which "nothing acknowledged is lost" needs across power loss, not only crashes.
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        }
+        await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

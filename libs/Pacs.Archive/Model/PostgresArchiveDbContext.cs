@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Pacs.Archive;
+
+/// <summary>The index on PostgreSQL (production): watermarks from the <c>instance_watermark</c> sequence.</summary>
+public sealed class PostgresArchiveDbContext : ArchiveDbContext
+{
+    public PostgresArchiveDbContext(DbContextOptions<PostgresArchiveDbContext> options) : base(options)
+    {
+    }
+
+    internal override bool IsPostgres => true;
+
+    protected override void ConfigureProvider(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasSequence<long>(WatermarkSequence);
+        modelBuilder.Entity<InstanceRow>().Property(i => i.Watermark).UseSequence(WatermarkSequence);
+        // QIDO wildcards become LIKE 'abc%'; in a database whose collation is not C, only a text_pattern_ops btree
+        // serves such a prefix (and equality). Range-matched columns (dates, times) keep the default operators.
+        modelBuilder.Entity<PatientRow>().HasIndex(p => p.PatientName).HasOperators("text_pattern_ops");
+        modelBuilder.Entity<PatientRow>().HasIndex(p => p.PatientId).HasOperators("text_pattern_ops");
+        modelBuilder.Entity<StudyRow>().HasIndex(s => s.AccessionNumber).HasOperators("text_pattern_ops");
+    }
+}
