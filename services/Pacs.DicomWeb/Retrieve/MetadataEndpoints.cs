@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Pacs.Archive;
+using Pacs.Dicom;
+using Pacs.DicomWeb.Hosting;
+using Pacs.DicomWeb.Negotiation;
+using Pacs.DicomWeb.Problems;
+using Pacs.Storage;
+
+namespace Pacs.DicomWeb.Retrieve;
+
+/// <summary>
+/// WADO-RS metadata (PS3.18 10.4.1.1.2) of a study, series or instance as DICOM JSON, with every binary value as a
+/// BulkDataURI into the bulkdata endpoint (PS3.18 F.2.6) built from the address the client used; and that bulkdata
+/// endpoint, a byte range of the stored object.
+/// </summary>
+public static class MetadataEndpoints
+{
+    /// <summary>Binary values up to this size are written inline; larger ones become BulkDataURIs.</summary>
+    private const int InlineBinaryMaxBytes = 256;
+
+    public static IEndpointRouteBuilder MapMetadataEndpoints(this IEndpointRouteBuilder routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        routes.MapGet("/studies/{study}/metadata", (HttpContext c, string study, RetrieveService r, PublicUrlOptions u) =>
+            MetadataAsync(c, r, u, study, null, null));
+        routes.MapGet("/studies/{study}/series/{series}/metadata", (HttpContext c, string study, string series, RetrieveService r, PublicUrlOptions u) =>
+            MetadataAsync(c, r, u, study, series, null));
+        routes.MapGet("/studies/{study}/series/{series}/instances/{instance}/metadata",
+            (HttpContext c, string study, string series, string instance, RetrieveService r, PublicUrlOptions u) => MetadataAsync(c, r, u, study, series, instance));
+        routes.MapGet("/studies/{study}/series/{series}/instances/{instance}/bulkdata/{offset:long}-{length:long}",
+            (HttpContext c, string study, string series, string instance, long offset, long length, RetrieveService r) =>
+                BulkDataAsync(c, r, study, series, instance, offset, length));
+        return routes;
+    }
+
+    private static async Task MetadataAsync(HttpContext context, RetrieveService retrieve, PublicUrlOptions urls, string study, string? series, string? sop)
+    {
+        var cancellationToken = context.RequestAborted;
+        var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.Metadata, AcceptableMediaTypes.FromRequest(context.Request)).SelectedOrThrow();
+        if (representation.IsMultipart)
+        {
+            throw new DicomWebException(DicomWebProblem.NotAcceptable("Metadata is served as DICOM JSON (application/dicom+json); multipart DICOM XML is not offered yet."));
+        }
+
+        var instances = await RetrieveEndpoints.FindAsync(retrieve, study, series, sop, cancellationToken).ConfigureAwait(false);
+        var baseUrl = ServiceBaseUrl.Resolve(context.Request, urls);
+
+        // The stored objects never change under a version (their SHA-256 names them), so the set of hashes and the
+        // base URL the BulkDataURIs use identify the document: a client revalidates without a body (RFC 9110 13.1.2).
+        var etag = ETagOf(instances, baseUrl);
+        context.Response.Headers.ETag = etag;
+        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        {
+            context.Response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        var datasets = new List<DicomDataset>(instances.Count);
+        foreach (var instance in instances)
+        {
+            datasets.Add(await ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false));
+        }
+
+        context.Response.ContentType = representation.GetContentType();
+        using var buffer = new MemoryStream();
+        for (var i = 0; i < datasets.Count; i++)
+        {
+            // Each instance gets its own factory: the URIs name the instance and the value's place in its stored object.
+            var instanceUrl = $"{baseUrl}/studies/{instances[i].StudyInstanceUid}/series/{instances[i].SeriesInstanceUid}/instances/{instances[i].SopInstanceUid}";
+            var frames = instances[i].Frames?.Count ?? instances[i].NumberOfFrames ?? 1;
+            var options = new DicomModelWriterOptions
+            {
+                InlineBinaryMaxBytes = InlineBinaryMaxBytes,
+                BulkDataUriFactory = element => BulkDataUri(instanceUrl, element, frames),
+            };
+            buffer.WriteByte(i == 0 ? (byte)'[' : (byte)',');
+            new DicomJsonWriter(options).Write(buffer, datasets[i]);
+        }
+
+        buffer.WriteByte((byte)']');
+        context.Response.ContentLength = buffer.Length;
+        buffer.Position = 0;
+        await buffer.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string? BulkDataUri(string instanceUrl, DicomElement element, int frames)
+    {
+        if (element is DicomFragmentSequence)
+        {
+            // PS3.18 F.2.6: encapsulated pixel data is reached through the frames resource.
+            return $"{instanceUrl}/frames/{string.Join(',', Enumerable.Range(1, frames))}";
+        }
+
+        if (element.BulkData is { } reference && !reference.BigEndian)
+        {
+            return $"{instanceUrl}/bulkdata/{reference.Offset.ToString(CultureInfo.InvariantCulture)}-{reference.Length.ToString(CultureInfo.InvariantCulture)}";
+        }
+
+        if (element.BulkData is null && element.ValueOffset >= 0)
+        {
+            return $"{instanceUrl}/bulkdata/{element.ValueOffset.ToString(CultureInfo.InvariantCulture)}-{element.Value.Length.ToString(CultureInfo.InvariantCulture)}";
+        }
+
+        return null;
+    }
+
+    /// <summary>The header of a stored object, with large values left in place as references (offsets into the stored bytes).</summary>
+    private static async Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken)
+    {
+        // A temporary copy: the reader needs a seekable source to leave bulk data in place.
+        var path = Path.Combine(Path.GetTempPath(), $"pacs-metadata-{Guid.NewGuid():N}.dcm");
+        try
+        {
+            await using (var source = await RetrieveEndpoints.OpenAsync(retrieve, instance, null, cancellationToken).ConfigureAwait(false))
+            await using (var target = File.Create(path))
+            {
+                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+
+            return DicomFile.Open(path, new DicomReadOptions { BulkDataThresholdBytes = InlineBinaryMaxBytes }).Dataset;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static string ETagOf(IReadOnlyList<StoredInstance> instances, string baseUrl)
+    {
+        var text = new StringBuilder(baseUrl);
+        foreach (var instance in instances)
+        {
+            text.Append('|').Append(instance.Sha256);
+        }
+
+        return $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32]}\"";
+    }
+
+    private static async Task BulkDataAsync(HttpContext context, RetrieveService retrieve, string study, string series, string sop, long offset, long length)
+    {
+        var cancellationToken = context.RequestAborted;
+        var instance = (await RetrieveEndpoints.FindAsync(retrieve, study, series, sop, cancellationToken).ConfigureAwait(false))[0];
+        if (offset < 0 || length < 0 || offset + length > instance.SizeBytes)
+        {
+            throw new DicomWebException(DicomWebProblem.NotFound($"Instance {sop} holds no bulk data at {offset}-{length}.") with { Uid = sop });
+        }
+
+        await using var stream = await RetrieveEndpoints.OpenAsync(retrieve, instance, BlobRange.From(offset, length), cancellationToken).ConfigureAwait(false);
+        context.Response.ContentType = DicomMediaTypes.OctetStream;
+        context.Response.ContentLength = length;
+        context.Response.Headers.ETag = instance.ETag;
+        await stream.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+    }
+}

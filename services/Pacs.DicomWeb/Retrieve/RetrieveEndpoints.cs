@@ -1,0 +1,100 @@
+using Pacs.Archive;
+using Pacs.DicomWeb.Multipart;
+using Pacs.DicomWeb.Negotiation;
+using Pacs.DicomWeb.Problems;
+using Pacs.Storage;
+
+namespace Pacs.DicomWeb.Retrieve;
+
+/// <summary>WADO-RS (PS3.18 10.4) study, series and instance retrieval as Part 10 objects, streamed from the store as stored.</summary>
+public static class RetrieveEndpoints
+{
+    public static IEndpointRouteBuilder MapRetrieveEndpoints(this IEndpointRouteBuilder routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        routes.MapGet("/studies/{study}", (HttpContext c, string study, RetrieveService r) => RetrieveAsync(c, r, study, null, null));
+        routes.MapGet("/studies/{study}/series/{series}", (HttpContext c, string study, string series, RetrieveService r) =>
+            RetrieveAsync(c, r, study, series, null));
+        routes.MapGet("/studies/{study}/series/{series}/instances/{instance}", (HttpContext c, string study, string series, string instance, RetrieveService r) =>
+            RetrieveAsync(c, r, study, series, instance));
+        return routes;
+    }
+
+    /// <summary>The instances a study, series or instance path names; 404 naming the UID when there are none.</summary>
+    internal static async Task<IReadOnlyList<StoredInstance>> FindAsync(RetrieveService retrieve, string study, string? series, string? instance, CancellationToken cancellationToken)
+    {
+        var found = await retrieve.FindInstancesAsync(study, series, instance, cancellationToken).ConfigureAwait(false);
+        if (found.Count == 0)
+        {
+            var (what, uid) = instance is not null ? ("instance", instance) : series is not null ? ("series", series) : ("study", study);
+            throw new DicomWebException(DicomWebProblem.NotFound($"No {what} {uid} is stored here.") with { Uid = uid });
+        }
+
+        return found;
+    }
+
+    /// <summary>Opens a stored object, turning the store's refusals into problems that say why.</summary>
+    internal static async Task<BlobReadStream> OpenAsync(RetrieveService retrieve, StoredInstance instance, BlobRange? range, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await retrieve.OpenAsync(instance, range, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobRangeNotSatisfiableException exception)
+        {
+            throw new DicomWebException(new DicomWebProblem(StatusCodes.Status416RangeNotSatisfiable,
+                $"The range asked for lies outside the {instance.SizeBytes} bytes of instance {instance.SopInstanceUid}.") { Uid = instance.SopInstanceUid }, exception);
+        }
+        catch (BlobArchivedException exception)
+        {
+            throw new DicomWebException(DicomWebProblem.Conflict(
+                $"Instance {instance.SopInstanceUid} is in the archive tier and must be rehydrated before it can be read.") with { Uid = instance.SopInstanceUid }, exception);
+        }
+        catch (BlobNotFoundException exception)
+        {
+            // Deleted between the index lookup and the read.
+            throw new DicomWebException(DicomWebProblem.NotFound($"Instance {instance.SopInstanceUid} is no longer stored.") with { Uid = instance.SopInstanceUid }, exception);
+        }
+    }
+
+    private static async Task RetrieveAsync(HttpContext context, RetrieveService retrieve, string study, string? series, string? instance)
+    {
+        var cancellationToken = context.RequestAborted;
+        var acceptable = AcceptableMediaTypes.FromRequest(context.Request);
+        var instances = await FindAsync(retrieve, study, series, instance, cancellationToken).ConfigureAwait(false);
+
+        // PS3.18 8.7.8.1: the transfer syntax is chosen per part; every part must be deliverable before the first byte goes out.
+        var representations = instances
+            .Select(i => ContentNegotiator.Negotiate(DicomWebResourceKind.Instances, acceptable,
+                new RepresentationSource { StoredTransferSyntaxUid = i.TransferSyntaxUid, SingleItem = instance is not null }).SelectedOrThrow())
+            .ToList();
+        if (representations.FirstOrDefault(r => r.IsTranscoded) is { } transcoded)
+        {
+            throw new DicomWebException(DicomWebProblem.NotAcceptable(
+                $"Transcoding to {transcoded.TransferSyntaxUid} is not offered; ask for transfer-syntax=* to receive the objects as stored."));
+        }
+
+        var response = context.Response;
+        if (!representations[0].IsMultipart)
+        {
+            // PS3.18 10.4.4: application/dicom alone answers a single-instance target.
+            await using var single = await OpenAsync(retrieve, instances[0], null, cancellationToken).ConfigureAwait(false);
+            response.ContentType = representations[0].GetContentType();
+            response.ContentLength = single.Length;
+            response.Headers.ETag = instances[0].ETag;
+            await single.CopyToAsync(response.Body, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var writer = new MultipartRelatedWriter(response.Body);
+        response.ContentType = representations[0].GetContentType(writer.Boundary);
+        for (var i = 0; i < instances.Count; i++)
+        {
+            await using var stream = await OpenAsync(retrieve, instances[i], null, cancellationToken).ConfigureAwait(false);
+            await writer.WritePartAsync(new MultipartPartHeaders(representations[i].PartContentType) { ContentLength = stream.Length }, stream, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

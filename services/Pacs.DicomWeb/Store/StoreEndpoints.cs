@@ -1,0 +1,78 @@
+using Pacs.Archive;
+using Pacs.DicomWeb.Hosting;
+using Pacs.DicomWeb.Multipart;
+using Pacs.DicomWeb.Negotiation;
+using Pacs.DicomWeb.Problems;
+
+namespace Pacs.DicomWeb.Store;
+
+/// <summary>STOW-RS (PS3.18 10.5): POST /studies and /studies/{study}, each part streamed into the archive's ingest in turn.</summary>
+public static class StoreEndpoints
+{
+    public static IEndpointRouteBuilder MapStoreEndpoints(this IEndpointRouteBuilder routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        routes.MapPost("/studies", (HttpContext context, IngestService ingest, PublicUrlOptions urls) => StoreAsync(context, null, ingest, urls));
+        routes.MapPost("/studies/{study}", (HttpContext context, string study, IngestService ingest, PublicUrlOptions urls) => StoreAsync(context, study, ingest, urls));
+        return routes;
+    }
+
+    private static async Task<IResult> StoreAsync(HttpContext context, string? study, IngestService ingest, PublicUrlOptions urls)
+    {
+        var request = context.Request;
+        var cancellationToken = context.RequestAborted;
+
+        // Negotiate before reading the body: a client that cannot read the answer should not upload a study first.
+        var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.StoreResponse, AcceptableMediaTypes.FromRequest(request)).SelectedOrThrow();
+        var response = new StoreResponseBuilder(ServiceBaseUrl.Resolve(request, urls));
+        var options = new IngestOptions { ExpectedStudyInstanceUid = study };
+        Http.MediaType.TryParse(request.ContentType, out var contentType);
+
+        if (contentType is not null && contentType.Is(DicomMediaTypes.MultipartRelated))
+        {
+            // PS3.18 10.5.1.2: the type parameter, when present, must be application/dicom (the JSON/XML + bulk data forms are not offered).
+            if (contentType.GetParameter("type") is { } type && !string.Equals(type, DicomMediaTypes.Dicom, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DicomWebException(DicomWebProblem.UnsupportedMediaType(
+                    $"multipart/related; type=\"{type}\" is not accepted; send parts of type \"{DicomMediaTypes.Dicom}\"."));
+            }
+
+            await using var reader = MultipartRelatedReader.FromRequest(request);
+            while (await reader.ReadNextPartAsync(cancellationToken).ConfigureAwait(false) is { } part)
+            {
+                if (part.ContentType is { } partType && !partType.Is(DicomMediaTypes.Dicom))
+                {
+                    // PS3.18 10.5.3: a part this service cannot store is a failure of that part, not of the request.
+                    response.AddFailed(null, null, StoreFailureReasons.SopClassNotSupported);
+                    continue;
+                }
+
+                Add(response, await ingest.IngestAsync(part.Body, options, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        else if (contentType is not null && contentType.Is(DicomMediaTypes.Dicom))
+        {
+            Add(response, await ingest.IngestAsync(request.Body, options, cancellationToken).ConfigureAwait(false));
+        }
+        else
+        {
+            throw new DicomWebException(DicomWebProblem.UnsupportedMediaType(
+                $"Content-Type \"{request.ContentType}\" is not accepted; send multipart/related; type=\"{DicomMediaTypes.Dicom}\" or {DicomMediaTypes.Dicom}."));
+        }
+
+        return new StoreResponseResult(response, representation);
+    }
+
+    private static void Add(StoreResponseBuilder response, IngestResult result)
+    {
+        if (result.Succeeded)
+        {
+            response.AddStored(result.StudyInstanceUid!, result.SeriesInstanceUid!, result.SopClassUid!, result.SopInstanceUid!,
+                result.Warnings.Count > 0 ? result.Warnings[0].Reason : null);
+        }
+        else
+        {
+            response.AddFailed(result.SopClassUid, result.SopInstanceUid, result.FailureReason ?? StoreFailureReasons.ProcessingFailure);
+        }
+    }
+}
