@@ -1,0 +1,70 @@
+using Pacs.Archive;
+using Pacs.DicomWeb.Hosting;
+using Pacs.Storage;
+
+namespace Pacs.Server;
+
+/// <summary>
+/// The embedded default: one process serving DICOMweb over a SQLite index and file storage in one data folder.
+/// The same wiring takes PostgreSQL ("Pacs:Database:Provider" = Postgres with a connection string) by configuration.
+/// </summary>
+public static class PacsServer
+{
+    /// <summary>Builds the application; <paramref name="configure"/> lets a test add configuration before it is read.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        var options = new PacsServerOptions();
+        builder.Configuration.GetSection(PacsServerOptions.ConfigurationSection).Bind(options);
+        var dataFolder = Path.GetFullPath(options.DataFolder);
+        Directory.CreateDirectory(dataFolder);
+        builder.Services.AddSingleton(options);
+
+        var database = new ArchiveDatabaseOptions { ConnectionString = $"Data Source={Path.Combine(dataFolder, "index.db")}" };
+        builder.Configuration.GetSection($"{PacsServerOptions.ConfigurationSection}:Database").Bind(database);
+        var archive = new ArchiveOptions { SpoolFolder = Path.Combine(dataFolder, "spool") };
+        builder.Configuration.GetSection($"{PacsServerOptions.ConfigurationSection}:Archive").Bind(archive);
+        Directory.CreateDirectory(archive.SpoolFolder!);
+
+        builder.Services.AddSingleton<IBlobStore>(new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = Path.Combine(dataFolder, "blobs") }));
+        builder.Services.AddPacsArchive(database, archive);
+        builder.Services.AddDicomWeb(builder.Configuration);
+
+        // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.WebHost.UseUrls(options.Url);
+
+        var app = builder.Build();
+        app.UseDicomWeb();
+        app.MapDicomWeb(app.Services.GetRequiredService<PublicUrlOptions>().ServicePath);
+        return app;
+    }
+
+    /// <summary>Applies migrations, finishes what a previous process left, starts listening, and says where.</summary>
+    public static async Task StartAsync(WebApplication app, TextWriter? console = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<PacsServerOptions>();
+        await app.Services.GetRequiredService<ArchiveDatabase>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+        if (options.SweepAtStart)
+        {
+            // docs/archive.md: a single process owns the data folder, so no ingest of an earlier run is still writing.
+            await app.Services.GetRequiredService<ArchiveSweeper>()
+                .SweepAsync(new SweepOptions { StaleCreatingAfter = TimeSpan.Zero, StaleDeletingAfter = TimeSpan.Zero }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (console is not null)
+        {
+            var servicePath = app.Services.GetRequiredService<PublicUrlOptions>().ServicePath;
+            foreach (var url in app.Urls)
+            {
+                await console.WriteLineAsync($"Pacs DICOMweb listening at {url.TrimEnd('/')}{servicePath}").ConfigureAwait(false);
+            }
+
+            await console.WriteLineAsync($"Data folder: {Path.GetFullPath(options.DataFolder)}").ConfigureAwait(false);
+        }
+    }
+}
