@@ -1,0 +1,80 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Pacs.DicomWeb.Multipart;
+
+namespace Pacs.Server.Tests.Support;
+
+/// <summary>
+/// The embedded configuration as a user runs it (SQLite and files in a data folder, Kestrel on loopback), on a free
+/// port and a temporary data folder that is deleted afterwards; an HttpClient whose base address is the service root.
+/// </summary>
+public sealed class EmbeddedServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EmbeddedServer(WebApplication app, string dataFolder, Uri serviceRoot)
+    {
+        _app = app;
+        DataFolder = dataFolder;
+        Client = new HttpClient { BaseAddress = serviceRoot, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public string DataFolder { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<EmbeddedServer> StartAsync()
+    {
+        var dataFolder = Path.Combine(Path.GetTempPath(), $"pacs-server-test-{Guid.NewGuid():N}");
+        var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0"]);
+        await PacsServer.StartAsync(app);
+        var root = new Uri(app.Urls.Single().TrimEnd('/') + "/dicom-web/");
+        return new EmbeddedServer(app, dataFolder, root);
+    }
+
+    /// <summary>POST /studies with the files as parts of multipart/related; type="application/dicom".</summary>
+    public async Task<HttpResponseMessage> StowAsync(params byte[][] parts)
+    {
+        var content = new MultipartContent("related", $"test-{Guid.NewGuid():N}");
+        content.Headers.ContentType!.Parameters.Add(new NameValueHeaderValue("type", "\"application/dicom\""));
+        foreach (var part in parts)
+        {
+            var body = new ByteArrayContent(part);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/dicom");
+            content.Add(body);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "studies") { Content = content };
+        request.Headers.Accept.ParseAdd("application/dicom+json");
+        return await Client.SendAsync(request);
+    }
+
+    /// <summary>GET with an Accept header; the response's multipart parts as byte arrays with their Content-Type.</summary>
+    public async Task<List<(string? ContentType, byte[] Body)>> GetPartsAsync(string path, string accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await Client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var boundary = MultipartRelatedReader.GetBoundary(response.Content.Headers.ContentType!.ToString());
+        await using var reader = new MultipartRelatedReader(await response.Content.ReadAsStreamAsync(), boundary);
+        var parts = new List<(string?, byte[])>();
+        while (await reader.ReadNextPartAsync() is { } part)
+        {
+            using var buffer = new MemoryStream();
+            await part.Body.CopyToAsync(buffer);
+            parts.Add((part.ContentType?.ToString(), buffer.ToArray()));
+        }
+
+        return parts;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(DataFolder, recursive: true);
+    }
+}
