@@ -1,3 +1,4 @@
+using Pacs.DicomWeb.ChangeFeed;
 using Pacs.DicomWeb.Delete;
 using Pacs.DicomWeb.Query;
 using Pacs.DicomWeb.Retrieve;
@@ -18,6 +19,7 @@ public static class DicomWebEndpoints
         group.MapMetadataEndpoints();
         group.MapFrameEndpoints();
         group.MapDeleteEndpoints();
+        group.MapChangeFeedEndpoints();
         return group;
     }
 }

@@ -147,10 +147,75 @@ public static class MetadataEndpoints
             throw new DicomWebException(DicomWebProblem.NotFound($"Instance {sop} holds no bulk data at {offset}-{length}.") with { Uid = sop });
         }
 
-        await using var stream = await RetrieveEndpoints.OpenAsync(retrieve, instance, BlobRange.From(offset, length), cancellationToken).ConfigureAwait(false);
-        context.Response.ContentType = DicomMediaTypes.OctetStream;
-        context.Response.ContentLength = length;
-        context.Response.Headers.ETag = instance.ETag;
-        await stream.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+        // RFC 9110 14.2: one byte range of the value is honoured with 206; several ranges are served as the whole value.
+        var response = context.Response;
+        response.Headers.AcceptRanges = "bytes";
+        var (start, count) = (0L, length);
+        if (ByteRange(context.Request.Headers.Range.ToString(), length) is { } range)
+        {
+            if (range.Count <= 0)
+            {
+                response.Headers.ContentRange = $"bytes */{length}";
+                throw new DicomWebException(new DicomWebProblem(StatusCodes.Status416RangeNotSatisfiable,
+                    $"The range \"{context.Request.Headers.Range}\" lies outside the {length} bytes of this value.") { Uid = sop });
+            }
+
+            (start, count) = range;
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = $"bytes {start}-{start + count - 1}/{length}";
+        }
+
+        await using var stream = await RetrieveEndpoints.OpenAsync(retrieve, instance, BlobRange.From(offset + start, count), cancellationToken).ConfigureAwait(false);
+        response.ContentType = DicomMediaTypes.OctetStream;
+        response.ContentLength = count;
+        response.Headers.ETag = instance.ETag;
+        await stream.CopyToAsync(response.Body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A single "bytes=first-last", "bytes=first-" or "bytes=-suffix" range (RFC 9110 14.1.2) within a value of
+    /// <paramref name="length"/> bytes; null when absent, malformed or a list (then the whole value is sent); a
+    /// non-positive count when it cannot be satisfied.
+    /// </summary>
+    internal static (long Start, long Count)? ByteRange(string header, long length)
+    {
+        if (!header.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase) || header.Contains(',', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var spec = header["bytes=".Length..].Trim();
+        var dash = spec.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            return null;
+        }
+
+        var first = spec[..dash];
+        var last = spec[(dash + 1)..];
+        if (first.Length == 0)
+        {
+            return long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix) && suffix > 0
+                ? (Math.Max(0, length - suffix), Math.Min(suffix, length))
+                : null;
+        }
+
+        if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var start))
+        {
+            return null;
+        }
+
+        var end = length - 1;
+        if (last.Length > 0)
+        {
+            if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out end) || end < start)
+            {
+                return null;
+            }
+
+            end = Math.Min(end, length - 1);
+        }
+
+        return start >= length ? (start, 0) : (start, end - start + 1);
     }
 }

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Pacs.Dicom;
+using Pacs.Dicom.Tests;
+using Pacs.Server.Tests.Support;
+
+namespace Pacs.Server.Tests.EndToEnd;
+
+/// <summary>The request forms besides the round trip: single-part STOW, study mismatch, query errors and XML, byte ranges, the change feed.</summary>
+public sealed class DicomWebRequestTests
+{
+    private const string File1 = "multiframe/emri_small.dcm";
+
+    [Fact]
+    public async Task Single_application_dicom_body_is_stored_and_one_for_another_study_is_refused_with_A901()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        var bytes = File.ReadAllBytes(TestPaths.CorpusFile(File1));
+        var study = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset.GetString(DicomTag.StudyInstanceUID)!;
+
+        using (var wrong = await PostSingleAsync(server, "studies/1.2.3.4", bytes))
+        {
+            var body = await wrong.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Conflict, wrong.StatusCode);
+            using var json = JsonDocument.Parse(body);
+            var failed = Assert.Single(json.RootElement.GetProperty("00081198").GetProperty("Value").EnumerateArray());
+            Assert.Equal(0xA901, failed.GetProperty("00081197").GetProperty("Value")[0].GetInt32());
+        }
+
+        using (var right = await PostSingleAsync(server, $"studies/{study}", bytes))
+        {
+            Assert.True(right.StatusCode == HttpStatusCode.OK, await right.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Unsupported_body_type_is_415_problem()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        using var response = await server.Client.PostAsync("studies", new StringContent("{}", null, "application/json"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Malformed_query_value_is_400_naming_the_attribute()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        using var response = await server.Client.GetAsync("studies?StudyDate=yesterday");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("StudyDate", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_answers_multipart_DICOM_XML_when_asked()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        var parts = await server.GetPartsAsync("studies", "multipart/related; type=\"application/dicom+xml\"");
+        var part = Assert.Single(parts);
+        Assert.StartsWith("application/dicom+xml", part.ContentType, StringComparison.Ordinal);
+        Assert.Contains("NativeDicomModel", System.Text.Encoding.UTF8.GetString(part.Body), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bulk_data_honours_a_byte_range_with_206()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
+        using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        var path = $"studies/{header.GetString(DicomTag.StudyInstanceUID)}/series/{header.GetString(DicomTag.SeriesInstanceUID)}/instances/{header.GetString(DicomTag.SOPInstanceUID)}";
+        using var metadata = JsonDocument.Parse(await server.Client.GetStringAsync($"{path}/metadata"));
+        var uri = metadata.RootElement[0].GetProperty("7FE00010").GetProperty("BulkDataURI").GetString()!;
+        var whole = await server.Client.GetByteArrayAsync(uri);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Range = new RangeHeaderValue(10, 109);
+        using var partial = await server.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal($"bytes 10-109/{whole.Length}", partial.Content.Headers.ContentRange?.ToString());
+        Assert.Equal(whole.AsSpan(10, 100).ToArray(), await partial.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Change_feed_lists_creation_then_deletion_in_order()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
+        var sop = header.GetString(DicomTag.SOPInstanceUID);
+        using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        using (var deleted = await server.Client.DeleteAsync($"studies/{header.GetString(DicomTag.StudyInstanceUID)}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        using var feed = JsonDocument.Parse(await server.Client.GetStringAsync("changefeed"));
+        var entries = feed.RootElement.EnumerateArray().ToList();
+        Assert.Equal(["Created", "Deleted"], entries.Select(e => e.GetProperty("action").GetString()));
+        Assert.All(entries, e => Assert.Equal(sop, e.GetProperty("sopInstanceUid").GetString()));
+        Assert.True(entries[0].GetProperty("sequence").GetInt64() < entries[1].GetProperty("sequence").GetInt64());
+    }
+
+    private static async Task<HttpResponseMessage> PostSingleAsync(EmbeddedServer server, string path, byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/dicom");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        return await server.Client.SendAsync(request);
+    }
+}
