@@ -188,7 +188,11 @@ internal sealed class PredicateBuilder<TRoot>
         var studyId = Column(key.Column, key.Level);
         var se = inner.Parameters[0];
         var sameStudy = Expression.Equal(Expression.Property(se, nameof(SeriesRow.StudyRowId)), studyId);
-        var predicate = Expression.Lambda<Func<SeriesRow, bool>>(Expression.AndAlso(sameStudy, inner.Body), se);
+        // Only series with a committed instance count, as for the ModalitiesInStudy the response carries.
+        IQueryable<InstanceRow> instances = _db.Instances;
+        Expression<Func<SeriesRow, bool>> visible = x => instances.Any(i => i.SeriesRowId == x.Id && i.Status == InstanceStatus.Created);
+        var visibleBody = ReplacingExpressionVisitor.Replace(visible.Parameters[0], se, visible.Body);
+        var predicate = Expression.Lambda<Func<SeriesRow, bool>>(Expression.AndAlso(Expression.AndAlso(sameStudy, inner.Body), visibleBody), se);
         return Expression.Call(AnySeries, Parameter<IQueryable<SeriesRow>>(_db.Series), Expression.Quote(predicate));
     }
 
