@@ -1,0 +1,68 @@
+using Pacs.Dicom;
+using Pacs.DicomWeb.Negotiation;
+
+namespace Pacs.DicomWeb.Store;
+
+/// <summary>
+/// The STOW-RS response (PS3.18 10.5.3) as a minimal-API result: the status the builder decides, the body in the
+/// negotiated model, DICOM JSON (PS3.18 F) with <see cref="DicomJsonWriter"/> or DICOM XML (PS3.19 A.1) with
+/// <see cref="DicomXmlWriter"/>.
+/// </summary>
+public sealed class StoreResponseResult : IResult, IStatusCodeHttpResult
+{
+    private readonly StoreResponseBuilder _builder;
+    private readonly NegotiatedRepresentation _representation;
+
+    /// <param name="representation">From <see cref="ContentNegotiator"/> for <see cref="DicomWebResourceKind.StoreResponse"/>.</param>
+    public StoreResponseResult(StoreResponseBuilder builder, NegotiatedRepresentation representation)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(representation);
+        _builder = builder;
+        _representation = representation;
+    }
+
+    public int? StatusCode => _builder.StatusCode;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        httpContext.Response.StatusCode = _builder.StatusCode;
+        return WriteDatasetAsync(httpContext.Response, _builder.Build(), _representation, httpContext.RequestAborted);
+    }
+
+    /// <summary>Sets the Content-Type and writes <paramref name="dataset"/> as one JSON object or one XML document.</summary>
+    public static async Task WriteDatasetAsync(HttpResponse response, DicomDataset dataset, NegotiatedRepresentation representation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(representation);
+        if (representation.IsMultipart)
+        {
+            throw new ArgumentException($"A store response is one document, not {representation}.", nameof(representation));
+        }
+
+        response.ContentType = representation.GetContentType();
+        switch (representation.MediaType)
+        {
+            case DicomMediaTypes.DicomJson or DicomMediaTypes.Json:
+                // Straight into the response pipe: Kestrel allows no synchronous writes to the body stream.
+                new DicomJsonWriter().Write(response.BodyWriter, dataset);
+                await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            case DicomMediaTypes.DicomXml:
+                // DicomXmlWriter writes to a Stream synchronously; a response data set is small, so buffer it.
+                using (var buffer = new MemoryStream())
+                {
+                    new DicomXmlWriter().Write(buffer, dataset);
+                    response.ContentLength = buffer.Length;
+                    buffer.Position = 0;
+                    await buffer.CopyToAsync(response.Body, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            default:
+                throw new ArgumentException($"A store response is DICOM JSON or DICOM XML, not {representation.MediaType}.", nameof(representation));
+        }
+    }
+}
