@@ -38,11 +38,21 @@ internal sealed class PredicateBuilder<TRoot>
     }
 
     /// <summary>The predicate for one condition on one key; null when it matches everything (universal).</summary>
-    public Expression<Func<TRoot, bool>>? Build(QueryKey key, MatchCondition condition, bool fuzzy)
+    /// <param name="emptyValueMatching">PS3.18 8.3.4.5 emptyvaluematching=true: an entity whose value is empty or absent
+    /// matches as well.</param>
+    public Expression<Func<TRoot, bool>>? Build(QueryKey key, MatchCondition condition, bool fuzzy, bool emptyValueMatching = false)
     {
         var body = BuildBody(key, condition, fuzzy);
-        return body is null ? null : Expression.Lambda<Func<TRoot, bool>>(body, _root);
+        if (body is null)
+            return null;
+        if (emptyValueMatching && condition.Kind != MatchKind.Empty && key.Kind != KeyKind.ModalitiesInStudy)
+            body = Expression.OrElse(body, EmptyBody(Column(key.Column, key.Level)));
+        return Expression.Lambda<Func<TRoot, bool>>(body, _root);
     }
+
+    private static Expression EmptyBody(Expression col) => col.Type == typeof(string)
+        ? Expression.OrElse(Expression.Equal(col, Expression.Constant(null, typeof(string))), Expression.Equal(col, Expression.Constant("")))
+        : Expression.Equal(col, Expression.Constant(null, col.Type));
 
     /// <summary>
     /// Some item of the series' Request Attributes Sequence satisfies every one of <paramref name="conditions"/> (PS3.4
@@ -87,11 +97,7 @@ internal sealed class PredicateBuilder<TRoot>
 
         var col = Column(key.Column, key.Level);
         if (c.Kind == MatchKind.Empty)
-        {
-            return col.Type == typeof(string)
-                ? Expression.OrElse(Expression.Equal(col, Expression.Constant(null, typeof(string))), Expression.Equal(col, Expression.Constant("")))
-                : Expression.Equal(col, Expression.Constant(null, col.Type));
-        }
+            return EmptyBody(col);
 
         switch (key.Kind)
         {

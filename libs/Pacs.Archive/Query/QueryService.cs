@@ -161,7 +161,7 @@ public sealed class QueryService
 
         foreach (var (key, condition) in remaining.Where(c => c.Key.Level != AttributeLevel.RequestItem))
         {
-            if (builder.Build(key, condition, query.FuzzyMatching) is { } predicate)
+            if (builder.Build(key, condition, query.FuzzyMatching, query.EmptyValueMatching) is { } predicate)
                 q = q.Where(predicate);
         }
         var items = remaining.Where(c => c.Key.Level == AttributeLevel.RequestItem).ToList();
