@@ -315,9 +315,16 @@ public sealed class IngestService
         // reservation is retried.
         var row = new SeriesRow { SeriesInstanceUid = a.SeriesInstanceUid!, StudyRowId = studyRowId, Attributes = a.SeriesAttributes, CreatedAt = now };
         ApplySeries(row, a);
+        AddRequestItems(row, a);
         db.Series.Add(row);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return row.Id;
+    }
+
+    private static void AddRequestItems(SeriesRow row, InstanceAttributes a)
+    {
+        foreach (var (scheduled, requested) in a.RequestItems)
+            row.RequestAttributes.Add(new RequestAttributesRow { ScheduledProcedureStepId = scheduled, RequestedProcedureId = requested });
     }
 
     private static void ApplyPatient(PatientRow row, InstanceAttributes a)
@@ -443,9 +450,11 @@ public sealed class IngestService
     /// <summary>A replacement is a correction: the patient, study and series rows take the new version's attributes.</summary>
     private static async Task ApplyReplacementToParentsAsync(ArchiveDbContext db, long watermark, InstanceAttributes a, CancellationToken cancellationToken)
     {
-        var row = await db.Instances.Include(i => i.Series).Include(i => i.Study).ThenInclude(s => s.Patient)
+        var row = await db.Instances.Include(i => i.Series).ThenInclude(s => s.RequestAttributes).Include(i => i.Study).ThenInclude(s => s.Patient)
             .SingleAsync(i => i.Watermark == watermark, cancellationToken).ConfigureAwait(false);
         ApplySeries(row.Series, a);
+        row.Series.RequestAttributes.Clear();
+        AddRequestItems(row.Series, a);
         ApplyStudy(row.Study, a);
         if (row.Study.Patient.PatientKey == a.PatientKey)
             ApplyPatient(row.Study.Patient, a);

@@ -35,6 +35,7 @@ internal sealed class InstanceAttributes
     public string? PerformedProcedureStepStartDate { get; private init; }
     public string? PerformedProcedureStepStartTime { get; private init; }
     public byte[] SeriesAttributes { get; private init; } = [];
+    public IReadOnlyList<(string? ScheduledProcedureStepId, string? RequestedProcedureId)> RequestItems { get; private init; } = [];
 
     public int? InstanceNumber { get; private init; }
     public string? AcquisitionDateTime { get; private init; }
@@ -117,6 +118,10 @@ internal sealed class InstanceAttributes
             PerformedProcedureStepStartDate = DicomKeys.Date(Text(ds, DicomTag.PerformedProcedureStepStartDate)),
             PerformedProcedureStepStartTime = DicomKeys.Time(Text(ds, DicomTag.PerformedProcedureStepStartTime)),
             SeriesAttributes = LevelAttributes.Encode(ds, LevelAttributes.Series),
+            RequestItems = ds.GetSequence(DicomTag.RequestAttributesSequence)
+                .Select(item => (Text(item, DicomTag.ScheduledProcedureStepID), Text(item, DicomTag.RequestedProcedureID)))
+                .Where(item => item.Item1 is not null || item.Item2 is not null)
+                .ToArray(),
 
             InstanceNumber = DicomKeys.SafeInt(ds, DicomTag.InstanceNumber),
             AcquisitionDateTime = DicomKeys.AcquisitionKey(ds),

@@ -27,6 +27,8 @@ public abstract class ArchiveDbContext : DbContext
 
     public DbSet<InstanceRow> Instances => Set<InstanceRow>();
 
+    public DbSet<RequestAttributesRow> RequestAttributes => Set<RequestAttributesRow>();
+
     public DbSet<ChangeFeedRow> ChangeFeed => Set<ChangeFeedRow>();
 
     public DbSet<OutboxMessageRow> Outbox => Set<OutboxMessageRow>();
@@ -80,6 +82,19 @@ public abstract class ArchiveDbContext : DbContext
             // QIDO: Modality=… and ModalitiesInStudy=… (EXISTS over series of the study).
             e.HasIndex(s => new { s.Modality, s.StudyRowId });
             e.HasOne(s => s.Study).WithMany(s => s.Series).HasForeignKey(s => s.StudyRowId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<RequestAttributesRow>(e =>
+        {
+            e.ToTable("series_request_attributes");
+            e.HasKey(r => r.Id);
+            // QIDO: RequestAttributesSequence.ScheduledProcedureStepID=… (EXISTS per series).
+            e.HasIndex(r => r.ScheduledProcedureStepId);
+            // QIDO: RequestAttributesSequence.RequestedProcedureID=… (EXISTS per series).
+            e.HasIndex(r => r.RequestedProcedureId);
+            // The items of a series (the EXISTS join); removed with their series.
+            e.HasIndex(r => r.SeriesRowId);
+            e.HasOne(r => r.Series).WithMany(s => s.RequestAttributes).HasForeignKey(r => r.SeriesRowId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<InstanceRow>(e =>

@@ -31,4 +31,7 @@ public sealed class SeriesRow
     public DateTimeOffset CreatedAt { get; set; }
 
     public List<InstanceRow> Instances { get; set; } = [];
+
+    /// <summary>The items of the Request Attributes Sequence, for matching.</summary>
+    public List<RequestAttributesRow> RequestAttributes { get; set; } = [];
 }

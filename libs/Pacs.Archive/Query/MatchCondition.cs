@@ -37,6 +37,15 @@ public sealed record MatchCondition
 
     public MatchKind Kind { get; }
 
+    /// <summary>
+    /// For a key inside a sequence (QIDO <c>00400275.00400009=…</c>): the sequence; the condition then holds for an
+    /// item, and several conditions on one sequence must hold for the same item (PS3.4 C.2.2.2.6). Null at the top level.
+    /// </summary>
+    public DicomTag? SequenceTag { get; private init; }
+
+    /// <summary>This condition applied to the items of <paramref name="sequence"/>.</summary>
+    public MatchCondition InSequence(DicomTag sequence) => this with { SequenceTag = sequence };
+
     /// <summary>The value (Single) or the pattern (Wildcard).</summary>
     public string? Value { get; private init; }
 

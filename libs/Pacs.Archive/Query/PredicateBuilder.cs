@@ -24,6 +24,8 @@ internal sealed class PredicateBuilder<TRoot>
         .Single(m => m.Name == nameof(Enumerable.Contains) && m.GetParameters().Length == 2).MakeGenericMethod(typeof(string));
     private static readonly MethodInfo AnySeries = typeof(Queryable).GetMethods()
         .Single(m => m.Name == nameof(Queryable.Any) && m.GetParameters().Length == 2).MakeGenericMethod(typeof(SeriesRow));
+    private static readonly MethodInfo AnyRequestItem = typeof(Queryable).GetMethods()
+        .Single(m => m.Name == nameof(Queryable.Any) && m.GetParameters().Length == 2).MakeGenericMethod(typeof(RequestAttributesRow));
 
     private readonly ParameterExpression _root = Expression.Parameter(typeof(TRoot), "r");
     private readonly ArchiveDbContext _db;
@@ -36,10 +38,47 @@ internal sealed class PredicateBuilder<TRoot>
     }
 
     /// <summary>The predicate for one condition on one key; null when it matches everything (universal).</summary>
-    public Expression<Func<TRoot, bool>>? Build(QueryKey key, MatchCondition condition, bool fuzzy)
+    /// <param name="emptyValueMatching">PS3.18 8.3.4.5 emptyvaluematching=true: an entity whose value is empty or absent
+    /// matches as well.</param>
+    public Expression<Func<TRoot, bool>>? Build(QueryKey key, MatchCondition condition, bool fuzzy, bool emptyValueMatching = false)
     {
         var body = BuildBody(key, condition, fuzzy);
-        return body is null ? null : Expression.Lambda<Func<TRoot, bool>>(body, _root);
+        if (body is null)
+            return null;
+        if (emptyValueMatching && condition.Kind != MatchKind.Empty && key.Kind != KeyKind.ModalitiesInStudy)
+            body = Expression.OrElse(body, EmptyBody(Column(key.Column, key.Level)));
+        return Expression.Lambda<Func<TRoot, bool>>(body, _root);
+    }
+
+    private static Expression EmptyBody(Expression col) => col.Type == typeof(string)
+        ? Expression.OrElse(Expression.Equal(col, Expression.Constant(null, typeof(string))), Expression.Equal(col, Expression.Constant("")))
+        : Expression.Equal(col, Expression.Constant(null, col.Type));
+
+    /// <summary>
+    /// Some item of the series' Request Attributes Sequence satisfies every one of <paramref name="conditions"/> (PS3.4
+    /// C.2.2.2.6: the keys of one sequence match within one item). Null when they are all universal. Roots: series, instances.
+    /// </summary>
+    public Expression<Func<TRoot, bool>>? RequestItemMatches(IEnumerable<(QueryKey Key, MatchCondition Condition)> conditions, bool fuzzy)
+    {
+        var itemBuilder = new PredicateBuilder<RequestAttributesRow>(_db);
+        Expression? inner = null;
+        ParameterExpression? item = null;
+        foreach (var (key, condition) in conditions)
+        {
+            if (itemBuilder.Build(key, condition, fuzzy) is not { } predicate)
+                continue;
+            item = predicate.Parameters[0];
+            inner = inner is null ? predicate.Body : Expression.AndAlso(inner, predicate.Body);
+        }
+        if (inner is null || item is null)
+            return null;
+        Expression seriesId = typeof(TRoot) == typeof(SeriesRow)
+            ? Expression.Property(_root, nameof(SeriesRow.Id))
+            : Expression.Property(_root, nameof(InstanceRow.SeriesRowId));
+        var sameSeries = Expression.Equal(Expression.Property(item, nameof(RequestAttributesRow.SeriesRowId)), seriesId);
+        var itemPredicate = Expression.Lambda<Func<RequestAttributesRow, bool>>(Expression.AndAlso(sameSeries, inner), item);
+        var any = Expression.Call(AnyRequestItem, Parameter<IQueryable<RequestAttributesRow>>(_db.RequestAttributes), Expression.Quote(itemPredicate));
+        return Expression.Lambda<Func<TRoot, bool>>(any, _root);
     }
 
     /// <summary>A range predicate on a normalised string column (the combined StudyDate/StudyTime key).</summary>
@@ -58,11 +97,7 @@ internal sealed class PredicateBuilder<TRoot>
 
         var col = Column(key.Column, key.Level);
         if (c.Kind == MatchKind.Empty)
-        {
-            return col.Type == typeof(string)
-                ? Expression.OrElse(Expression.Equal(col, Expression.Constant(null, typeof(string))), Expression.Equal(col, Expression.Constant("")))
-                : Expression.Equal(col, Expression.Constant(null, col.Type));
-        }
+            return EmptyBody(col);
 
         switch (key.Kind)
         {
@@ -188,7 +223,11 @@ internal sealed class PredicateBuilder<TRoot>
         var studyId = Column(key.Column, key.Level);
         var se = inner.Parameters[0];
         var sameStudy = Expression.Equal(Expression.Property(se, nameof(SeriesRow.StudyRowId)), studyId);
-        var predicate = Expression.Lambda<Func<SeriesRow, bool>>(Expression.AndAlso(sameStudy, inner.Body), se);
+        // Only series with a committed instance count, as for the ModalitiesInStudy the response carries.
+        IQueryable<InstanceRow> instances = _db.Instances;
+        Expression<Func<SeriesRow, bool>> visible = x => instances.Any(i => i.SeriesRowId == x.Id && i.Status == InstanceStatus.Created);
+        var visibleBody = ReplacingExpressionVisitor.Replace(visible.Parameters[0], se, visible.Body);
+        var predicate = Expression.Lambda<Func<SeriesRow, bool>>(Expression.AndAlso(Expression.AndAlso(sameStudy, inner.Body), visibleBody), se);
         return Expression.Call(AnySeries, Parameter<IQueryable<SeriesRow>>(_db.Series), Expression.Quote(predicate));
     }
 
@@ -210,6 +249,7 @@ internal sealed class PredicateBuilder<TRoot>
             (nameof(InstanceRow), AttributeLevel.Series) => Nav(_root, nameof(InstanceRow.Series)),
             (nameof(InstanceRow), AttributeLevel.Study) => Nav(_root, nameof(InstanceRow.Study)),
             (nameof(InstanceRow), AttributeLevel.Patient) => Nav(Nav(_root, nameof(InstanceRow.Study)), nameof(StudyRow.Patient)),
+            (nameof(RequestAttributesRow), AttributeLevel.RequestItem) => _root,
             _ => throw new InvalidOperationException($"No path from {typeof(TRoot).Name} to the {level} level."),
         };
     }

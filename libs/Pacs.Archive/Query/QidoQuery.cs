@@ -30,6 +30,12 @@ public sealed record QidoQuery
     /// <summary><c>fuzzymatching=true</c>: person names match case- and accent-insensitively on any name component prefix.</summary>
     public bool FuzzyMatching { get; init; }
 
+    /// <summary>
+    /// <c>emptyvaluematching=true</c> (PS3.18 8.3.4.5): an entity whose attribute is empty or absent matches every
+    /// condition on that attribute too.
+    /// </summary>
+    public bool EmptyValueMatching { get; init; }
+
     /// <summary>Attributes to return beyond the default set (<c>includefield=…</c>).</summary>
     public IReadOnlyList<DicomTag> IncludeFields { get; init; } = [];
 

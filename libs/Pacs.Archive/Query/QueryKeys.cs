@@ -10,6 +10,9 @@ internal enum AttributeLevel
     Study,
     Series,
     Instance,
+
+    /// <summary>An item of a series' Request Attributes Sequence (<see cref="RequestAttributesRow"/>).</summary>
+    RequestItem,
 }
 
 /// <summary>How a key's column is matched.</summary>
@@ -41,20 +44,37 @@ internal enum KeyKind
 }
 
 /// <summary>One attribute the index can match on: where its column is and how it is matched.</summary>
-internal sealed record QueryKey(DicomTag Tag, AttributeLevel Level, KeyKind Kind, LambdaExpression Column, LambdaExpression? FuzzyColumn = null);
+internal sealed record QueryKey(DicomTag Tag, AttributeLevel Level, KeyKind Kind, LambdaExpression Column, LambdaExpression? FuzzyColumn = null)
+{
+    /// <summary>The sequence the key lives in, for keys of sequence items.</summary>
+    public DicomTag? SequenceTag { get; init; }
+}
 
 /// <summary>The matching keys of PS3.18 Table 10.6.1-5 the index supports, plus a few that viewers send.</summary>
 internal static class QueryKeys
 {
     private static readonly Dictionary<DicomTag, QueryKey> Keys = Build();
 
+    private static readonly Dictionary<(DicomTag Sequence, DicomTag Tag), QueryKey> ItemKeys = new()
+    {
+        [(DicomTag.RequestAttributesSequence, DicomTag.ScheduledProcedureStepID)] =
+            RequestItem(DicomTag.ScheduledProcedureStepID, r => r.ScheduledProcedureStepId),
+        [(DicomTag.RequestAttributesSequence, DicomTag.RequestedProcedureID)] =
+            RequestItem(DicomTag.RequestedProcedureID, r => r.RequestedProcedureId),
+    };
+
     public static QueryKey? Find(DicomTag tag) => Keys.GetValueOrDefault(tag);
+
+    /// <summary>The key of a condition, top-level or inside a sequence.</summary>
+    public static QueryKey? Find(MatchCondition condition) => condition.SequenceTag is { } sequence
+        ? ItemKeys.GetValueOrDefault((sequence, condition.Tag))
+        : Find(condition.Tag);
 
     /// <summary>Whether a key of <paramref name="keyLevel"/> can be matched in a query returning <paramref name="queryLevel"/> (the level or above).</summary>
     public static bool Applies(AttributeLevel keyLevel, QueryLevel queryLevel) => queryLevel switch
     {
         QueryLevel.Study => keyLevel <= AttributeLevel.Study,
-        QueryLevel.Series => keyLevel <= AttributeLevel.Series,
+        QueryLevel.Series => keyLevel is <= AttributeLevel.Series or AttributeLevel.RequestItem,
         _ => true,
     };
 
@@ -98,6 +118,9 @@ internal static class QueryKeys
 
     private static QueryKey Series<T>(DicomTag tag, KeyKind kind, Expression<Func<SeriesRow, T>> column) =>
         new(tag, AttributeLevel.Series, kind, column);
+
+    private static QueryKey RequestItem(DicomTag tag, Expression<Func<RequestAttributesRow, string?>> column) =>
+        new(tag, AttributeLevel.RequestItem, KeyKind.Text, column) { SequenceTag = DicomTag.RequestAttributesSequence };
 
     private static QueryKey Instance<T>(DicomTag tag, KeyKind kind, Expression<Func<InstanceRow, T>> column) =>
         new(tag, AttributeLevel.Instance, kind, column);

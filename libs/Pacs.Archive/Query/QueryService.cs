@@ -35,6 +35,10 @@ public sealed class QueryService
     public static bool IsSupportedKey(QueryLevel level, DicomTag tag) =>
         QueryKeys.Find(tag) is { } key && QueryKeys.Applies(key.Level, level);
 
+    /// <summary>Whether the index can match on <paramref name="condition"/> (top-level or in a sequence) at <paramref name="level"/>.</summary>
+    public static bool IsSupportedKey(QueryLevel level, MatchCondition condition) =>
+        QueryKeys.Find(condition ?? throw new ArgumentNullException(nameof(condition))) is { } key && QueryKeys.Applies(key.Level, level);
+
     /// <summary>Runs the query.</summary>
     /// <exception cref="QidoQueryException">A value has the wrong form for its attribute, or the limit or offset is invalid.</exception>
     public async Task<QidoResult> QueryAsync(QidoQuery query, CancellationToken cancellationToken = default)
@@ -50,7 +54,7 @@ public sealed class QueryService
         var supported = new List<(QueryKey Key, MatchCondition Condition)>();
         foreach (var condition in query.Conditions)
         {
-            if (QueryKeys.Find(condition.Tag) is { } key && QueryKeys.Applies(key.Level, query.Level))
+            if (QueryKeys.Find(condition) is { } key && QueryKeys.Applies(key.Level, query.Level))
                 supported.Add((key, condition));
             else if (!unsupported.Contains(condition.Tag))
                 unsupported.Add(condition.Tag);
@@ -155,11 +159,14 @@ public sealed class QueryService
             remaining = conditions.Where(c => c != date && c != time).ToList();
         }
 
-        foreach (var (key, condition) in remaining)
+        foreach (var (key, condition) in remaining.Where(c => c.Key.Level != AttributeLevel.RequestItem))
         {
-            if (builder.Build(key, condition, query.FuzzyMatching) is { } predicate)
+            if (builder.Build(key, condition, query.FuzzyMatching, query.EmptyValueMatching) is { } predicate)
                 q = q.Where(predicate);
         }
+        var items = remaining.Where(c => c.Key.Level == AttributeLevel.RequestItem).ToList();
+        if (items.Count > 0 && builder.RequestItemMatches(items, query.FuzzyMatching) is { } itemPredicate)
+            q = q.Where(itemPredicate);
         return q;
     }
 
@@ -191,7 +198,7 @@ public sealed class QueryService
         if (query.Level >= QueryLevel.Series)
             wanted.Add(DicomTag.SeriesInstanceUID);
         // PS3.4 C.4.1.1.3.2: matching keys are returned.
-        wanted.UnionWith(query.Conditions.Select(c => c.Tag));
+        wanted.UnionWith(query.Conditions.Select(c => c.SequenceTag ?? c.Tag));
 
         var stored = new HashSet<DicomTag>(LevelAttributes.Patient.Concat(LevelAttributes.Study));
         if (query.Level >= QueryLevel.Series)

@@ -289,6 +289,40 @@ namespace Pacs.Archive.Migrations.Sqlite
                     b.ToTable("patients", (string)null);
                 });
 
+            modelBuilder.Entity("Pacs.Archive.RequestAttributesRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("RequestedProcedureId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_procedure_id");
+
+                    b.Property<string>("ScheduledProcedureStepId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scheduled_procedure_step_id");
+
+                    b.Property<long>("SeriesRowId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("series_row_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_series_request_attributes");
+
+                    b.HasIndex("RequestedProcedureId")
+                        .HasDatabaseName("ix_series_request_attributes_requested_procedure_id");
+
+                    b.HasIndex("ScheduledProcedureStepId")
+                        .HasDatabaseName("ix_series_request_attributes_scheduled_procedure_step_id");
+
+                    b.HasIndex("SeriesRowId")
+                        .HasDatabaseName("ix_series_request_attributes_series_row_id");
+
+                    b.ToTable("series_request_attributes", (string)null);
+                });
+
             modelBuilder.Entity("Pacs.Archive.SeriesRow", b =>
                 {
                     b.Property<long>("Id")
@@ -454,6 +488,18 @@ namespace Pacs.Archive.Migrations.Sqlite
                     b.Navigation("Study");
                 });
 
+            modelBuilder.Entity("Pacs.Archive.RequestAttributesRow", b =>
+                {
+                    b.HasOne("Pacs.Archive.SeriesRow", "Series")
+                        .WithMany("RequestAttributes")
+                        .HasForeignKey("SeriesRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_series_request_attributes_series_row_id");
+
+                    b.Navigation("Series");
+                });
+
             modelBuilder.Entity("Pacs.Archive.SeriesRow", b =>
                 {
                     b.HasOne("Pacs.Archive.StudyRow", "Study")
@@ -486,6 +532,8 @@ namespace Pacs.Archive.Migrations.Sqlite
             modelBuilder.Entity("Pacs.Archive.SeriesRow", b =>
                 {
                     b.Navigation("Instances");
+
+                    b.Navigation("RequestAttributes");
                 });
 
             modelBuilder.Entity("Pacs.Archive.StudyRow", b =>

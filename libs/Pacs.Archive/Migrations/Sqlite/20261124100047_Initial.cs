@@ -171,6 +171,27 @@ namespace Pacs.Archive.Migrations.Sqlite
                         onDelete: ReferentialAction.Restrict);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "series_request_attributes",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    series_row_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    scheduled_procedure_step_id = table.Column<string>(type: "TEXT", nullable: true),
+                    requested_procedure_id = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_series_request_attributes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_series_request_attributes_series_row_id",
+                        column: x => x.series_row_id,
+                        principalTable: "series",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "ix_instances_blob_name",
                 table: "instances",
@@ -246,6 +267,21 @@ namespace Pacs.Archive.Migrations.Sqlite
                 columns: new[] { "study_row_id", "series_number" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_series_request_attributes_requested_procedure_id",
+                table: "series_request_attributes",
+                column: "requested_procedure_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_series_request_attributes_scheduled_procedure_step_id",
+                table: "series_request_attributes",
+                column: "scheduled_procedure_step_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_series_request_attributes_series_row_id",
+                table: "series_request_attributes",
+                column: "series_row_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_studies_accession_number",
                 table: "studies",
                 column: "accession_number");
@@ -283,6 +319,9 @@ namespace Pacs.Archive.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "outbox");
+
+            migrationBuilder.DropTable(
+                name: "series_request_attributes");
 
             migrationBuilder.DropTable(
                 name: "series");
