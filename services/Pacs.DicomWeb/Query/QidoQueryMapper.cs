@@ -4,9 +4,11 @@ using Pacs.Dicom;
 namespace Pacs.DicomWeb.Query;
 
 /// <summary>
-/// Turns the HTTP layer's parsed query into the archive's query model. What the index cannot match on (attributes
-/// inside sequences, emptyvaluematching, multiplevaluematching) is dropped and named, so the endpoint can say so in
-/// a Warning header (PS3.18 8.3.4.4: unsupported keys are ignored and reported).
+/// Turns the HTTP layer's parsed query into the archive's query model. What the index cannot match on (paths deeper
+/// than one sequence) is dropped and named, so the endpoint can say so in a Warning header (PS3.18 8.3.4.4:
+/// unsupported keys are ignored and reported); sequence keys the archive does not keep come back from it as
+/// unsupported keys. multiplevaluematching needs nothing: ModalitiesInStudy, the only multi-valued key, already
+/// matches on any of its values.
 /// </summary>
 public static class QidoQueryMapper
 {
@@ -17,14 +19,14 @@ public static class QidoQueryMapper
         var conditions = new List<MatchCondition>(query.Conditions.Count);
         foreach (var condition in query.Conditions)
         {
-            if (condition.Attribute.IsNested)
+            if (condition.Attribute.Tags.Count > 2)
             {
-                ignored.Add($"{condition.Attribute} (matching inside sequences)");
+                ignored.Add($"{condition.Attribute} (matching below one sequence level)");
                 continue;
             }
 
             var tag = condition.Attribute.Leaf;
-            conditions.Add(condition.Kind switch
+            var match = condition.Kind switch
             {
                 QidoMatchKind.Universal => MatchCondition.Universal(tag),
                 QidoMatchKind.Range => MatchCondition.Range(tag, condition.Range?.Lower, condition.Range?.Upper),
@@ -35,17 +37,10 @@ public static class QidoQueryMapper
 
                 // Single and wildcard values go through the archive's own classification, which knows "" (empty value) and TM periods.
                 _ => MatchCondition.Parse(tag, condition.Values.Count > 0 ? condition.Values[0] : string.Empty),
-            });
-        }
+            };
 
-        if (query.EmptyValueMatching)
-        {
-            ignored.Add("emptyvaluematching");
-        }
-
-        if (query.MultipleValueMatching)
-        {
-            ignored.Add("multiplevaluematching");
+            // PS3.4 C.2.2.2.6: a key inside a sequence matches item by item.
+            conditions.Add(condition.Attribute.IsNested ? match.InSequence(condition.Attribute.Tags[0]) : match);
         }
 
         var includeFields = new List<DicomTag>();
@@ -73,6 +68,7 @@ public static class QidoQueryMapper
             SeriesInstanceUid = query.SeriesInstanceUid,
             Conditions = conditions,
             FuzzyMatching = query.FuzzyMatching,
+            EmptyValueMatching = query.EmptyValueMatching,
             IncludeFields = includeFields,
             IncludeAllFields = query.IncludeAllFields,
             Limit = query.Limit,

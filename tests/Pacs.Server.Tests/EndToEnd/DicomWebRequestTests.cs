@@ -114,6 +114,39 @@ public sealed class DicomWebRequestTests
         Assert.True(entries[0].GetProperty("sequence").GetInt64() < entries[1].GetProperty("sequence").GetInt64());
     }
 
+    [Fact]
+    public async Task Query_matches_wildcards_and_fuzzy_names_and_pages_with_a_warning()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        string[] files = ["dicomdir/pydicom-dicomdirtests/77654033/CT2/17106", "multiframe/emri_small.dcm"];
+        using (var stow = await server.StowAsync([.. files.Select(f => File.ReadAllBytes(TestPaths.CorpusFile(f)))]))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        var name = DicomFile.Open(TestPaths.CorpusFile(files[0])).Dataset.GetPersonName(DicomTag.PatientName)!.ToString()!;
+        var family = name.Split('^')[0];
+        Assert.Single(await StudiesAsync(server, $"studies?PatientName={Uri.EscapeDataString(family[..2])}*"));
+        Assert.Single(await StudiesAsync(server, $"studies?PatientName={Uri.EscapeDataString(family[..2].ToLowerInvariant())}&fuzzymatching=true"));
+        Assert.Empty(await StudiesAsync(server, $"studies?PatientName={Uri.EscapeDataString(family[..2].ToLowerInvariant())}*"));
+
+        using var page = await server.Client.GetAsync("studies?limit=1");
+        Assert.Single(JsonDocument.Parse(await page.Content.ReadAsStringAsync()).RootElement.EnumerateArray());
+        Assert.Contains(page.Headers.GetValues("Warning"), w => w.Contains("additional results", StringComparison.Ordinal));
+    }
+
+    private static async Task<List<JsonElement>> StudiesAsync(EmbeddedServer server, string path)
+    {
+        using var response = await server.Client.GetAsync(path);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return [];
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray()];
+    }
+
     private static async Task<HttpResponseMessage> PostSingleAsync(EmbeddedServer server, string path, byte[] bytes)
     {
         var content = new ByteArrayContent(bytes);
