@@ -175,7 +175,7 @@ public sealed class DicomWebRoundTripTests
     }
 
     /// <summary>The bytes the archive keeps: as sent, with a non-zero preamble zeroed (docs/archive.md).</summary>
-    private static byte[] AsStored(byte[] sent)
+    internal static byte[] AsStored(byte[] sent)
     {
         var expected = (byte[])sent.Clone();
         if (expected.Length >= 132 && expected.AsSpan(128, 4).SequenceEqual("DICM"u8))

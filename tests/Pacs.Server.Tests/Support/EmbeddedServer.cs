@@ -23,10 +23,11 @@ public sealed class EmbeddedServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<EmbeddedServer> StartAsync()
+    /// <param name="settings">Further command-line settings, e.g. "--Pacs:Archive:DuplicatePolicy=Replace".</param>
+    public static async Task<EmbeddedServer> StartAsync(params string[] settings)
     {
         var dataFolder = Path.Combine(Path.GetTempPath(), $"pacs-server-test-{Guid.NewGuid():N}");
-        var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0"]);
+        var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0", .. settings]);
         await PacsServer.StartAsync(app);
         var root = new Uri(app.Urls.Single().TrimEnd('/') + "/dicom-web/");
         return new EmbeddedServer(app, dataFolder, root);
