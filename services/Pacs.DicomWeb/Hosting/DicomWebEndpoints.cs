@@ -18,6 +18,7 @@ public static class DicomWebEndpoints
         group.MapRetrieveEndpoints();
         group.MapMetadataEndpoints();
         group.MapFrameEndpoints();
+        group.MapRenderedEndpoints();
         group.MapDeleteEndpoints();
         group.MapChangeFeedEndpoints();
         return group;

@@ -107,7 +107,7 @@ public static class MetadataEndpoints
     }
 
     /// <summary>The header of a stored object, with large values left in place as references (offsets into the stored bytes).</summary>
-    private static async Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken)
+    internal static async Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken)
     {
         // A temporary copy: the reader needs a seekable source to leave bulk data in place.
         var path = Path.Combine(Path.GetTempPath(), $"pacs-metadata-{Guid.NewGuid():N}.dcm");
