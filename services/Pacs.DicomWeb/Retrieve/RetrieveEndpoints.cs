@@ -1,4 +1,5 @@
 using Pacs.Archive;
+using Pacs.Dicom;
 using Pacs.DicomWeb.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
@@ -66,23 +67,22 @@ public static class RetrieveEndpoints
         // PS3.18 8.7.8.1: the transfer syntax is chosen per part; every part must be deliverable before the first byte goes out.
         var representations = instances
             .Select(i => ContentNegotiator.Negotiate(DicomWebResourceKind.Instances, acceptable,
-                new RepresentationSource { StoredTransferSyntaxUid = i.TransferSyntaxUid, SingleItem = instance is not null }).SelectedOrThrow())
+                new RepresentationSource { StoredTransferSyntaxUid = i.TransferSyntaxUid, SingleItem = instance is not null, CanTranscode = CanTranscode })
+                .SelectedOrThrow())
             .ToList();
-        if (representations.FirstOrDefault(r => r.IsTranscoded) is { } transcoded)
-        {
-            throw new DicomWebException(DicomWebProblem.NotAcceptable(
-                $"Transcoding to {transcoded.TransferSyntaxUid} is not offered; ask for transfer-syntax=* to receive the objects as stored."));
-        }
 
         var response = context.Response;
         if (!representations[0].IsMultipart)
         {
             // PS3.18 10.4.4: application/dicom alone answers a single-instance target.
-            await using var single = await OpenAsync(retrieve, instances[0], null, cancellationToken).ConfigureAwait(false);
             response.ContentType = representations[0].GetContentType();
-            response.ContentLength = single.Length;
-            response.Headers.ETag = instances[0].ETag;
-            await single.CopyToAsync(response.Body, cancellationToken).ConfigureAwait(false);
+            if (!representations[0].IsTranscoded)
+            {
+                response.ContentLength = instances[0].SizeBytes;
+                response.Headers.ETag = instances[0].ETag;
+            }
+
+            await WriteInstanceAsync(response.Body, retrieve, instances[0], representations[0], cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -90,11 +90,56 @@ public static class RetrieveEndpoints
         response.ContentType = representations[0].GetContentType(writer.Boundary);
         for (var i = 0; i < instances.Count; i++)
         {
-            await using var stream = await OpenAsync(retrieve, instances[i], null, cancellationToken).ConfigureAwait(false);
-            await writer.WritePartAsync(new MultipartPartHeaders(representations[i].PartContentType) { ContentLength = stream.Length }, stream, cancellationToken)
-                .ConfigureAwait(false);
+            var (stored, representation) = (instances[i], representations[i]);
+            await writer.WritePartAsync(new MultipartPartHeaders(representation.PartContentType) { ContentLength = representation.IsTranscoded ? null : stored.SizeBytes },
+                (part, ct) => WriteInstanceAsync(part, retrieve, stored, representation, ct), cancellationToken).ConfigureAwait(false);
         }
 
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The conversions offered: between the uncompressed transfer syntaxes (the writer re-encodes the data set) and
+    /// to or from RLE Lossless (PS3.5 G, our own codec). JPEG-family data goes only as stored.
+    /// </summary>
+    internal static bool CanTranscode(string from, string to) => Convertible(from) && Convertible(to);
+
+    private static bool Convertible(string uid) => uid == DicomTransferSyntax.RLELossless.Uid || !DicomTransferSyntax.Lookup(uid).IsEncapsulated;
+
+    /// <summary>The stored bytes, or the object re-written in the negotiated transfer syntax.</summary>
+    private static async Task WriteInstanceAsync(Stream output, RetrieveService retrieve, StoredInstance instance, NegotiatedRepresentation representation,
+        CancellationToken cancellationToken)
+    {
+        if (!representation.IsTranscoded)
+        {
+            await using var stream = await OpenAsync(retrieve, instance, null, cancellationToken).ConfigureAwait(false);
+            await stream.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // A temporary copy: the reader leaves pixel data in place and the writer reads it back frame by frame.
+        var path = Path.Combine(Path.GetTempPath(), $"pacs-transcode-{Guid.NewGuid():N}.dcm");
+        try
+        {
+            await using (var source = await OpenAsync(retrieve, instance, null, cancellationToken).ConfigureAwait(false))
+            await using (var target = File.Create(path))
+            {
+                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+
+            var bulkData = new DicomFileBulkDataSource(path);
+            var file = DicomFile.Open(path);
+            await DicomWriter.WriteFileAsync(output, file, new DicomWriteOptions
+            {
+                TransferSyntax = DicomTransferSyntax.Lookup(representation.TransferSyntaxUid!),
+                BulkDataSource = bulkData,
+                PixelDataTranscoder = new RleTranscoder(bulkData),
+                FlushToDisk = false,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -1,0 +1,32 @@
+using Pacs.Dicom;
+using Pacs.Dicom.Tests;
+using Pacs.Server.Tests.Support;
+
+namespace Pacs.Server.Tests.EndToEnd;
+
+/// <summary>WADO-RS in Explicit VR Little Endian (the default) for objects stored in another uncompressed syntax or in RLE.</summary>
+public sealed class TranscodingTests
+{
+    [Theory]
+    [InlineData("transfer-syntaxes/MR_small_RLE.dcm")]
+    [InlineData("transfer-syntaxes/MR_small_bigendian.dcm")]
+    public async Task Default_retrieve_sends_Explicit_VR_Little_Endian_with_the_same_pixels(string file)
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        var header = DicomFile.Open(TestPaths.CorpusFile(file)).Dataset;
+        using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(file))))
+        {
+            Assert.True(stow.IsSuccessStatusCode, await stow.Content.ReadAsStringAsync());
+        }
+
+        var path = $"studies/{header.GetString(DicomTag.StudyInstanceUID)}/series/{header.GetString(DicomTag.SeriesInstanceUID)}/instances/{header.GetString(DicomTag.SOPInstanceUID)}";
+        var part = Assert.Single(await server.GetPartsAsync(path, "multipart/related; type=\"application/dicom\""));
+        Assert.Contains("transfer-syntax=1.2.840.10008.1.2.1", part.ContentType, StringComparison.Ordinal);
+
+        var received = await DicomFile.ReadAsync(new MemoryStream(part.Body));
+        Assert.Equal(DicomTransferSyntax.ExplicitVRLittleEndian, received.TransferSyntax);
+        Assert.Equal(header.GetString(DicomTag.SOPInstanceUID), received.Dataset.GetString(DicomTag.SOPInstanceUID));
+        var expected = DicomPixelData.FromDataset(DicomFile.Open(TestPaths.CorpusFile("transfer-syntaxes/MR_small.dcm")).Dataset).ReadFrame(0);
+        Assert.Equal(expected, DicomPixelData.FromDataset(received.Dataset, received.TransferSyntax).ReadFrame(0));
+    }
+}
