@@ -17,6 +17,7 @@ public static class DicomWebHosting
         var cors = new DicomWebCorsOptions();
         section.GetSection("Cors").Bind(cors);
         services.AddSingleton(urls);
+        services.AddSingleton(_ => new Retrieve.MetadataCache(section.GetValue("MetadataCacheBytes", 64L * 1024 * 1024)));
         services.AddDicomWebCors(cors);
         return services;
     }

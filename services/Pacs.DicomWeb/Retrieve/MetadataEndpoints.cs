@@ -23,19 +23,21 @@ public static class MetadataEndpoints
     public static IEndpointRouteBuilder MapMetadataEndpoints(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        routes.MapGet("/studies/{study}/metadata", (HttpContext c, string study, RetrieveService r, PublicUrlOptions u) =>
-            MetadataAsync(c, r, u, study, null, null));
-        routes.MapGet("/studies/{study}/series/{series}/metadata", (HttpContext c, string study, string series, RetrieveService r, PublicUrlOptions u) =>
-            MetadataAsync(c, r, u, study, series, null));
+        routes.MapGet("/studies/{study}/metadata", (HttpContext c, string study, RetrieveService r, PublicUrlOptions u, MetadataCache m) =>
+            MetadataAsync(c, r, u, m, study, null, null));
+        routes.MapGet("/studies/{study}/series/{series}/metadata", (HttpContext c, string study, string series, RetrieveService r, PublicUrlOptions u, MetadataCache m) =>
+            MetadataAsync(c, r, u, m, study, series, null));
         routes.MapGet("/studies/{study}/series/{series}/instances/{instance}/metadata",
-            (HttpContext c, string study, string series, string instance, RetrieveService r, PublicUrlOptions u) => MetadataAsync(c, r, u, study, series, instance));
+            (HttpContext c, string study, string series, string instance, RetrieveService r, PublicUrlOptions u, MetadataCache m) =>
+                MetadataAsync(c, r, u, m, study, series, instance));
         routes.MapGet("/studies/{study}/series/{series}/instances/{instance}/bulkdata/{offset:long}-{length:long}",
             (HttpContext c, string study, string series, string instance, long offset, long length, RetrieveService r) =>
                 BulkDataAsync(c, r, study, series, instance, offset, length));
         return routes;
     }
 
-    private static async Task MetadataAsync(HttpContext context, RetrieveService retrieve, PublicUrlOptions urls, string study, string? series, string? sop)
+    private static async Task MetadataAsync(HttpContext context, RetrieveService retrieve, PublicUrlOptions urls, MetadataCache cache, string study, string? series,
+        string? sop)
     {
         var cancellationToken = context.RequestAborted;
         var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.Metadata, AcceptableMediaTypes.FromRequest(context.Request)).SelectedOrThrow();
@@ -57,32 +59,43 @@ public static class MetadataEndpoints
             return;
         }
 
-        var datasets = new List<DicomDataset>(instances.Count);
-        foreach (var instance in instances)
-        {
-            datasets.Add(await ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false));
-        }
-
         context.Response.ContentType = representation.GetContentType();
         using var buffer = new MemoryStream();
-        for (var i = 0; i < datasets.Count; i++)
+        for (var i = 0; i < instances.Count; i++)
         {
-            // Each instance gets its own factory: the URIs name the instance and the value's place in its stored object.
-            var instanceUrl = $"{baseUrl}/studies/{instances[i].StudyInstanceUid}/series/{instances[i].SeriesInstanceUid}/instances/{instances[i].SopInstanceUid}";
-            var frames = instances[i].Frames?.Count ?? instances[i].NumberOfFrames ?? 1;
-            var options = new DicomModelWriterOptions
-            {
-                InlineBinaryMaxBytes = InlineBinaryMaxBytes,
-                BulkDataUriFactory = element => BulkDataUri(instanceUrl, element, frames),
-            };
             buffer.WriteByte(i == 0 ? (byte)'[' : (byte)',');
-            new DicomJsonWriter(options).Write(buffer, datasets[i]);
+            buffer.Write(await InstanceJsonAsync(retrieve, cache, instances[i], baseUrl, cancellationToken).ConfigureAwait(false));
         }
 
         buffer.WriteByte((byte)']');
         context.Response.ContentLength = buffer.Length;
         buffer.Position = 0;
         await buffer.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One instance's metadata as a DICOM JSON object, from the cache or built from the stored object's header.</summary>
+    private static async Task<byte[]> InstanceJsonAsync(RetrieveService retrieve, MetadataCache cache, StoredInstance instance, string baseUrl,
+        CancellationToken cancellationToken)
+    {
+        // The URIs name the instance and the value's place in its stored object.
+        var instanceUrl = $"{baseUrl}/studies/{instance.StudyInstanceUid}/series/{instance.SeriesInstanceUid}/instances/{instance.SopInstanceUid}";
+        if (cache.TryGet(instance.Sha256, instanceUrl, out var cached))
+        {
+            return cached;
+        }
+
+        var dataset = await ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false);
+        var frames = instance.Frames?.Count ?? instance.NumberOfFrames ?? 1;
+        var options = new DicomModelWriterOptions
+        {
+            InlineBinaryMaxBytes = InlineBinaryMaxBytes,
+            BulkDataUriFactory = element => BulkDataUri(instanceUrl, element, frames),
+        };
+        using var json = new MemoryStream();
+        new DicomJsonWriter(options).Write(json, dataset);
+        var bytes = json.ToArray();
+        cache.Set(instance.Sha256, instanceUrl, bytes);
+        return bytes;
     }
 
     private static string? BulkDataUri(string instanceUrl, DicomElement element, int frames)

@@ -63,6 +63,15 @@ public sealed class DicomWebRoundTripTests
 
         await MetadataAndFramesAsync(server, headers[3], TestPaths.CorpusFile(CorpusFiles[3]));
 
+        // Study metadata: one object per instance; asked again (from the metadata cache), the same document.
+        var studyMetadata = await server.Client.GetStringAsync($"studies/{ctStudy}/metadata");
+        using (var metadataJson = JsonDocument.Parse(studyMetadata))
+        {
+            Assert.Equal(expectedInStudy.Count, metadataJson.RootElement.GetArrayLength());
+        }
+
+        Assert.Equal(studyMetadata, await server.Client.GetStringAsync($"studies/{ctStudy}/metadata"));
+
         // DELETE, then gone from QIDO and WADO; a second DELETE finds nothing.
         using (var deleted = await server.Client.DeleteAsync($"studies/{ctStudy}"))
         {
