@@ -160,6 +160,40 @@ public sealed class DicomWebRequestTests
         Assert.Equal(HttpStatusCode.NoContent, search.StatusCode);
     }
 
+    [Fact]
+    public async Task Cors_preflight_from_a_configured_origin_allows_GET_with_Accept_and_Authorization()
+    {
+        await using var server = await EmbeddedServer.StartAsync("--DicomWeb:Cors:AllowedOrigins:0=http://viewer.example");
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "studies");
+        preflight.Headers.Add("Origin", "http://viewer.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "GET");
+        preflight.Headers.Add("Access-Control-Request-Headers", "accept,authorization");
+        using var answer = await server.Client.SendAsync(preflight);
+        Assert.True(answer.IsSuccessStatusCode, $"{(int)answer.StatusCode}");
+        Assert.Equal("http://viewer.example", Assert.Single(answer.Headers.GetValues("Access-Control-Allow-Origin")));
+
+        using var get = new HttpRequestMessage(HttpMethod.Get, "studies");
+        get.Headers.Add("Origin", "http://viewer.example");
+        using var response = await server.Client.SendAsync(get);
+        Assert.Contains("Origin", response.Headers.Vary);
+        Assert.Equal("http://viewer.example", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+    }
+
+    [Fact]
+    public async Task Query_key_the_index_cannot_match_is_ignored_with_a_Warning_header()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        // Image Comments (0020,4000) is an instance attribute: not a matching key of the study level.
+        using var response = await server.Client.GetAsync("studies?ImageComments=x");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(response.Headers.GetValues("Warning"), w => w.StartsWith("299", StringComparison.Ordinal) && w.Contains("00204000", StringComparison.Ordinal));
+    }
+
     private static async Task<List<JsonElement>> StudiesAsync(EmbeddedServer server, string path)
     {
         using var response = await server.Client.GetAsync(path);
