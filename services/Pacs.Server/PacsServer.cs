@@ -6,7 +6,7 @@ namespace Pacs.Server;
 
 /// <summary>
 /// The embedded default: one process serving DICOMweb over a SQLite index and file storage in one data folder.
-/// The same wiring takes PostgreSQL ("Pacs:Database:Provider" = Postgres with a connection string) by configuration.
+/// The same wiring takes PostgreSQL ("Pacs:Database:Provider" = PostgreSql with a connection string) by configuration.
 /// </summary>
 public static class PacsServer
 {

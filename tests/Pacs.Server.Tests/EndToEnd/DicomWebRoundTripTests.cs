@@ -23,6 +23,12 @@ public sealed class DicomWebRoundTripTests
     public async Task Stowed_corpus_files_are_found_at_every_level_retrieved_byte_identical_and_gone_after_delete()
     {
         await using var server = await EmbeddedServer.StartAsync();
+        await RoundTripAsync(server);
+    }
+
+    /// <summary>The scenario, for any configuration of the server (embedded here; PostgreSQL in <see cref="PostgresRoundTripTests"/>).</summary>
+    internal static async Task RoundTripAsync(EmbeddedServer server)
+    {
         var files = CorpusFiles.Select(f => File.ReadAllBytes(TestPaths.CorpusFile(f))).ToArray();
         var headers = CorpusFiles.Select(f => DicomFile.Open(TestPaths.CorpusFile(f)).Dataset).ToArray();
 
