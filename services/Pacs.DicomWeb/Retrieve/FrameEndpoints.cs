@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pacs.Archive;
+using Pacs.Dicom;
 using Pacs.DicomWeb.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
@@ -52,17 +53,16 @@ public static class FrameEndpoints
         }
 
         var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.Frames, AcceptableMediaTypes.FromRequest(context.Request),
-            new RepresentationSource { StoredTransferSyntaxUid = instance.TransferSyntaxUid, SingleItem = numbers.Count == 1 }).SelectedOrThrow();
-        if (representation.IsTranscoded)
-        {
-            throw new DicomWebException(DicomWebProblem.NotAcceptable(
-                $"Frames of {sop} are stored in {instance.TransferSyntaxUid}; converting them to {representation.TransferSyntaxUid} is not offered."));
-        }
+            new RepresentationSource { StoredTransferSyntaxUid = instance.TransferSyntaxUid, SingleItem = numbers.Count == 1, CanTranscode = CanDecode })
+            .SelectedOrThrow();
+
+        // RLE frames asked for as uncompressed data are decoded one by one (PS3.5 G) with the geometry of the header.
+        var header = representation.IsTranscoded ? await MetadataEndpoints.ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false) : null;
 
         var response = context.Response;
         if (!representation.IsMultipart)
         {
-            var single = await ReadAsync(retrieve, instance, numbers[0], cancellationToken).ConfigureAwait(false);
+            var single = await ReadAsync(retrieve, instance, header, numbers[0], cancellationToken).ConfigureAwait(false);
             response.ContentType = representation.GetContentType();
             response.ContentLength = single.Length;
             await response.Body.WriteAsync(single, cancellationToken).ConfigureAwait(false);
@@ -73,7 +73,7 @@ public static class FrameEndpoints
         response.ContentType = representation.GetContentType(writer.Boundary);
         foreach (var number in numbers)
         {
-            var frame = await ReadAsync(retrieve, instance, number, cancellationToken).ConfigureAwait(false);
+            var frame = await ReadAsync(retrieve, instance, header, number, cancellationToken).ConfigureAwait(false);
             await writer.WritePartAsync(new MultipartPartHeaders(representation.PartContentType) { ContentLength = frame.Length }, frame, cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -81,11 +81,22 @@ public static class FrameEndpoints
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<byte[]> ReadAsync(RetrieveService retrieve, StoredInstance instance, int number, CancellationToken cancellationToken)
+    /// <summary>RLE Lossless frames can be sent as native little-endian data; other compressed frames only as stored.</summary>
+    private static bool CanDecode(string from, string to) =>
+        from == DicomTransferSyntax.RLELossless.Uid && !DicomTransferSyntax.Lookup(to).IsEncapsulated;
+
+    /// <summary>An RLE frame decoded to native samples, laid out as the header's Planar Configuration says.</summary>
+    internal static byte[] DecodeRle(DicomDataset header, byte[] frame) =>
+        RleCodec.Decode(frame, header.GetInt32(DicomTag.Rows) ?? 0, header.GetInt32(DicomTag.Columns) ?? 0, header.GetInt32(DicomTag.SamplesPerPixel) ?? 1,
+            header.GetInt32(DicomTag.BitsAllocated) ?? 8, planar: header.GetInt32(DicomTag.PlanarConfiguration) == 1);
+
+    /// <param name="header">Given when the frame must be decoded from RLE; null to send it as stored.</param>
+    private static async Task<byte[]> ReadAsync(RetrieveService retrieve, StoredInstance instance, DicomDataset? header, int number, CancellationToken cancellationToken)
     {
         try
         {
-            return await retrieve.ReadFrameAsync(instance, number, cancellationToken).ConfigureAwait(false);
+            var frame = await retrieve.ReadFrameAsync(instance, number, cancellationToken).ConfigureAwait(false);
+            return header is null ? frame : DecodeRle(header, frame);
         }
         catch (InvalidOperationException exception)
         {

@@ -102,8 +102,7 @@ public static class RenderedEndpoints
 
         if (instance.TransferSyntaxUid == Rle)
         {
-            return RleCodec.Decode(frame, header.GetInt32(DicomTag.Rows) ?? 0, header.GetInt32(DicomTag.Columns) ?? 0,
-                header.GetInt32(DicomTag.SamplesPerPixel) ?? 1, header.GetInt32(DicomTag.BitsAllocated) ?? 8);
+            return FrameEndpoints.DecodeRle(header, frame);
         }
 
         throw new DicomWebException(DicomWebProblem.NotAcceptable(

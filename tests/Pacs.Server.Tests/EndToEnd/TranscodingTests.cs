@@ -29,4 +29,26 @@ public sealed class TranscodingTests
         var expected = DicomPixelData.FromDataset(DicomFile.Open(TestPaths.CorpusFile("transfer-syntaxes/MR_small.dcm")).Dataset).ReadFrame(0);
         Assert.Equal(expected, DicomPixelData.FromDataset(received.Dataset, received.TransferSyntax).ReadFrame(0));
     }
+
+    [Fact]
+    public async Task RLE_frames_asked_for_as_octet_stream_come_decoded()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        const string file = "transfer-syntaxes/MR_small_RLE.dcm";
+        var header = DicomFile.Open(TestPaths.CorpusFile(file)).Dataset;
+        using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(file))))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        var path = $"studies/{header.GetString(DicomTag.StudyInstanceUID)}/series/{header.GetString(DicomTag.SeriesInstanceUID)}/instances/{header.GetString(DicomTag.SOPInstanceUID)}/frames/1";
+        var native = Assert.Single(await server.GetPartsAsync(path, "multipart/related; type=\"application/octet-stream\"; transfer-syntax=1.2.840.10008.1.2.1"));
+        Assert.Contains("transfer-syntax=1.2.840.10008.1.2.1", native.ContentType, StringComparison.Ordinal);
+        var expected = DicomPixelData.FromDataset(DicomFile.Open(TestPaths.CorpusFile("transfer-syntaxes/MR_small.dcm")).Dataset).ReadFrame(0);
+        Assert.Equal(expected, native.Body);
+
+        var stored = Assert.Single(await server.GetPartsAsync(path, "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*"));
+        Assert.Contains("1.2.840.10008.1.2.5", stored.ContentType, StringComparison.Ordinal);
+        Assert.NotEqual(expected, stored.Body);
+    }
 }
