@@ -194,6 +194,37 @@ public sealed class DicomWebRequestTests
         Assert.Contains(response.Headers.GetValues("Warning"), w => w.StartsWith("299", StringComparison.Ordinal) && w.Contains("00204000", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Delete_of_an_instance_keeps_its_neighbours_and_delete_of_the_series_removes_them()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        string[] files = ["dicomdir/pydicom-dicomdirtests/77654033/CT2/17106", "dicomdir/pydicom-dicomdirtests/77654033/CT2/17136"];
+        var headers = files.Select(f => DicomFile.Open(TestPaths.CorpusFile(f)).Dataset).ToArray();
+        Assert.Equal(headers[0].GetString(DicomTag.SeriesInstanceUID), headers[1].GetString(DicomTag.SeriesInstanceUID));
+        using (var stow = await server.StowAsync([.. files.Select(f => File.ReadAllBytes(TestPaths.CorpusFile(f)))]))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        var series = $"studies/{headers[0].GetString(DicomTag.StudyInstanceUID)}/series/{headers[0].GetString(DicomTag.SeriesInstanceUID)}";
+        using (var one = await server.Client.DeleteAsync($"{series}/instances/{headers[0].GetString(DicomTag.SOPInstanceUID)}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, one.StatusCode);
+        }
+
+        var left = await StudiesAsync(server, $"{series}/instances");
+        Assert.Equal(headers[1].GetString(DicomTag.SOPInstanceUID), Assert.Single(left).GetProperty("00080018").GetProperty("Value")[0].GetString());
+
+        using (var all = await server.Client.DeleteAsync(series))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, all.StatusCode);
+        }
+
+        Assert.Empty(await StudiesAsync(server, "instances"));
+        using var gone = await server.Client.DeleteAsync(series);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
     private static async Task<List<JsonElement>> StudiesAsync(EmbeddedServer server, string path)
     {
         using var response = await server.Client.GetAsync(path);
