@@ -4,6 +4,7 @@ using System.Text;
 using Pacs.Archive;
 using Pacs.Dicom;
 using Pacs.DicomWeb.Hosting;
+using Pacs.DicomWeb.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
 using Pacs.Storage;
@@ -41,11 +42,6 @@ public static class MetadataEndpoints
     {
         var cancellationToken = context.RequestAborted;
         var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.Metadata, AcceptableMediaTypes.FromRequest(context.Request)).SelectedOrThrow();
-        if (representation.IsMultipart)
-        {
-            throw new DicomWebException(DicomWebProblem.NotAcceptable("Metadata is served as DICOM JSON (application/dicom+json); multipart DICOM XML is not offered yet."));
-        }
-
         var instances = await RetrieveEndpoints.FindAsync(retrieve, study, series, sop, cancellationToken).ConfigureAwait(false);
         var baseUrl = ServiceBaseUrl.Resolve(context.Request, urls);
 
@@ -56,6 +52,23 @@ public static class MetadataEndpoints
         if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
         {
             context.Response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        if (representation.IsMultipart)
+        {
+            // PS3.18 10.4.1.1.2: multipart/related; type="application/dicom+xml", one Native DICOM Model document per instance.
+            var writer = new MultipartRelatedWriter(context.Response.Body);
+            context.Response.ContentType = representation.GetContentType(writer.Boundary);
+            foreach (var instance in instances)
+            {
+                var (dataset, options) = await HeaderAndOptionsAsync(retrieve, instance, baseUrl, cancellationToken).ConfigureAwait(false);
+                using var xml = new MemoryStream();
+                new DicomXmlWriter(options).Write(xml, dataset);
+                await writer.WritePartAsync(new MultipartPartHeaders(representation.PartContentType), xml.ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -77,25 +90,34 @@ public static class MetadataEndpoints
     private static async Task<byte[]> InstanceJsonAsync(RetrieveService retrieve, MetadataCache cache, StoredInstance instance, string baseUrl,
         CancellationToken cancellationToken)
     {
-        // The URIs name the instance and the value's place in its stored object.
-        var instanceUrl = $"{baseUrl}/studies/{instance.StudyInstanceUid}/series/{instance.SeriesInstanceUid}/instances/{instance.SopInstanceUid}";
-        if (cache.TryGet(instance.Sha256, instanceUrl, out var cached))
+        if (cache.TryGet(instance.Sha256, InstanceUrl(baseUrl, instance), out var cached))
         {
             return cached;
         }
 
-        var dataset = await ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false);
-        var frames = instance.Frames?.Count ?? instance.NumberOfFrames ?? 1;
-        var options = new DicomModelWriterOptions
-        {
-            InlineBinaryMaxBytes = InlineBinaryMaxBytes,
-            BulkDataUriFactory = element => BulkDataUri(instanceUrl, element, frames),
-        };
+        var (dataset, options) = await HeaderAndOptionsAsync(retrieve, instance, baseUrl, cancellationToken).ConfigureAwait(false);
         using var json = new MemoryStream();
         new DicomJsonWriter(options).Write(json, dataset);
         var bytes = json.ToArray();
-        cache.Set(instance.Sha256, instanceUrl, bytes);
+        cache.Set(instance.Sha256, InstanceUrl(baseUrl, instance), bytes);
         return bytes;
+    }
+
+    private static string InstanceUrl(string baseUrl, StoredInstance instance) =>
+        $"{baseUrl}/studies/{instance.StudyInstanceUid}/series/{instance.SeriesInstanceUid}/instances/{instance.SopInstanceUid}";
+
+    /// <summary>The header and writer options whose BulkDataURIs name the instance and each value's place in its stored object.</summary>
+    private static async Task<(DicomDataset Dataset, DicomModelWriterOptions Options)> HeaderAndOptionsAsync(RetrieveService retrieve, StoredInstance instance,
+        string baseUrl, CancellationToken cancellationToken)
+    {
+        var dataset = await ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false);
+        var instanceUrl = InstanceUrl(baseUrl, instance);
+        var frames = instance.Frames?.Count ?? instance.NumberOfFrames ?? 1;
+        return (dataset, new DicomModelWriterOptions
+        {
+            InlineBinaryMaxBytes = InlineBinaryMaxBytes,
+            BulkDataUriFactory = element => BulkDataUri(instanceUrl, element, frames),
+        });
     }
 
     private static string? BulkDataUri(string instanceUrl, DicomElement element, int frames)

@@ -225,6 +225,23 @@ public sealed class DicomWebRequestTests
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 
+    [Fact]
+    public async Task Metadata_comes_as_multipart_DICOM_XML_with_BulkData_URIs_when_asked()
+    {
+        await using var server = await EmbeddedServer.StartAsync();
+        var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
+        using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
+        {
+            Assert.True(stow.IsSuccessStatusCode);
+        }
+
+        var parts = await server.GetPartsAsync($"studies/{header.GetString(DicomTag.StudyInstanceUID)}/metadata", "multipart/related; type=\"application/dicom+xml\"");
+        var xml = System.Text.Encoding.UTF8.GetString(Assert.Single(parts).Body);
+        Assert.Contains(header.GetString(DicomTag.SOPInstanceUID)!, xml, StringComparison.Ordinal);
+        Assert.Contains("BulkData", xml, StringComparison.Ordinal);
+        Assert.Contains(server.Client.BaseAddress!.ToString(), xml, StringComparison.Ordinal);
+    }
+
     private static async Task<List<JsonElement>> StudiesAsync(EmbeddedServer server, string path)
     {
         using var response = await server.Client.GetAsync(path);
