@@ -145,7 +145,7 @@ internal sealed class DicomAttributeBuilder
             bytes = Encoding.Latin1.GetBytes(joined);
         }
 
-        return Pad(bytes, vr);
+        return DicomVRInfo.PadToEvenLength(bytes, vr);
     }
 
     private byte[] EncodeTags()
@@ -236,20 +236,6 @@ internal sealed class DicomAttributeBuilder
         }
 
         return value;
-    }
-
-    private static byte[] Pad(byte[] bytes, DicomVR vr)
-    {
-        if ((bytes.Length & 1) == 0)
-        {
-            return bytes;
-        }
-
-        // PS3.5 7.1.1: values have even length; strings pad with a space, UI with a NUL.
-        var padded = new byte[bytes.Length + 1];
-        bytes.CopyTo(padded, 0);
-        padded[^1] = vr.PaddingByte();
-        return padded;
     }
 }
 

@@ -461,7 +461,7 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
         }
 
         var bytes = vr.UsesSpecificCharacterSet() ? CharacterSet.Encode(text, vr) : Encoding.ASCII.GetBytes(text);
-        return Set(new DicomElement(tag, vr, Pad(bytes, vr)));
+        return Set(new DicomElement(tag, vr, DicomVRInfo.PadToEvenLength(bytes, vr)));
     }
 
     /// <summary>Sets a binary numeric element (US, SS, UL, SL, FL, FD, SV, UV, OB, OW, OF, OD, OL, OV) from values.</summary>
@@ -469,7 +469,7 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
         where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        return Set(new DicomElement(tag, vr, Pad(bytes, vr)));
+        return Set(new DicomElement(tag, vr, DicomVRInfo.PadToEvenLength(bytes, vr)));
     }
 
     /// <summary>Sets a binary element with the VR from the dictionary.</summary>
@@ -618,19 +618,6 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
 
         value = MemoryMarshal.Read<T>(span.Slice((int)start, size));
         return true;
-    }
-
-    private static byte[] Pad(byte[] bytes, DicomVR vr)
-    {
-        if ((bytes.Length & 1) == 0)
-        {
-            return bytes;
-        }
-
-        var padded = new byte[bytes.Length + 1];
-        bytes.CopyTo(padded, 0);
-        padded[^1] = vr.PaddingByte();
-        return padded;
     }
 
     private static DicomVR DictionaryVR(DicomTag tag)

@@ -134,6 +134,23 @@ public static class DicomVRInfo
     /// <summary>Padding byte for odd-length values: NUL for UI and the binary VRs, space for other strings (PS3.5 6.2).</summary>
     public static byte PaddingByte(this DicomVR vr) => vr.IsString() && vr != DicomVR.UI ? (byte)' ' : (byte)0;
 
+    /// <summary>
+    /// PS3.5 7.1.1: values have even length. Returns the bytes as they are when even, else a copy with the VR's
+    /// padding byte (space for strings, NUL for UI and binary) appended.
+    /// </summary>
+    internal static byte[] PadToEvenLength(byte[] bytes, DicomVR vr)
+    {
+        if ((bytes.Length & 1) == 0)
+        {
+            return bytes;
+        }
+
+        var padded = new byte[bytes.Length + 1];
+        bytes.CopyTo(padded, 0);
+        padded[^1] = vr.PaddingByte();
+        return padded;
+    }
+
     /// <summary>The maximum length of one value in bytes (or characters for the text VRs) PS3.5 6.2 allows; 0 when unbounded.</summary>
     public static int MaxValueLength(this DicomVR vr) => vr switch
     {
