@@ -45,7 +45,7 @@ public sealed class PostgresServer : IAsyncLifetime
         await RunAsync(initdb, ["-D", _dataFolder, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], root);
         for (int attempt = 1; ; attempt++)
         {
-            Port = FreePort();
+            Port = Testing.FreePort.Next();
             string options = string.Create(CultureInfo.InvariantCulture,
                 $"-c listen_addresses=127.0.0.1 -p {Port} -k {_folder} -c max_connections=200");
             var (code, output) = await TryRunAsync(Path.Combine(BinFolder, "pg_ctl"),
@@ -116,12 +116,5 @@ public sealed class PostgresServer : IAsyncLifetime
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, ((await stdout) + "\n" + (await stderr)).Trim());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -19,7 +19,7 @@ public sealed class ServerProcess : IDisposable
 
     public static async Task<ServerProcess> StartAsync(string dataFolder)
     {
-        var port = FreePort();
+        var port = Pacs.Testing.FreePort.Next();
         var dll = Path.Combine(AppContext.BaseDirectory, "Pacs.Server.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { dll, $"--Pacs:DataFolder={dataFolder}", $"--Pacs:Url=http://127.0.0.1:{port}" })
@@ -63,12 +63,5 @@ public sealed class ServerProcess : IDisposable
     {
         Kill();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

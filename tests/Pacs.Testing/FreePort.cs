@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Pacs.Dimse.Tests.Support;
+namespace Pacs.Testing;
 
 /// <summary>A loopback TCP port nobody listens on right now.</summary>
 public static class FreePort

@@ -1,4 +1,4 @@
-namespace Pacs.Dimse.Tests.Support;
+namespace Pacs.Testing;
 
 /// <summary>A folder under the system temp folder, deleted with everything in it on dispose.</summary>
 public sealed class TempFolder : IDisposable

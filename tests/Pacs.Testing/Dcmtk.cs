@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Pacs.Dimse.Tests.Support;
+namespace Pacs.Testing;
 
 /// <summary>The outcome of a DCMTK tool run to completion.</summary>
 public sealed record DcmtkResult(int ExitCode, string Output)
