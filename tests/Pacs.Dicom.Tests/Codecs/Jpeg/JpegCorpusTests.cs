@@ -1,0 +1,136 @@
+using Pacs.Testing;
+
+namespace Pacs.Dicom.Tests.Codecs.Jpeg;
+
+/// <summary>
+/// Every corpus file stored in a JPEG or JPEG-LS transfer syntax, decoded here and by DCMTK: lossless syntaxes must
+/// agree sample for sample; lossy ones too (same integer IDCT, upsampling and colour conversion), within
+/// <see cref="LossyTolerance"/> at most.
+/// </summary>
+public sealed class JpegCorpusTests
+{
+    /// <summary>Largest difference allowed per sample for lossy syntaxes (0: the decoders agree exactly).</summary>
+    public const int LossyTolerance = 0;
+
+    private static readonly string[] Syntaxes =
+    [
+        "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.55", "1.2.840.10008.1.2.4.57",
+        "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81",
+    ];
+
+    public static TheoryData<string> Files()
+    {
+        var data = new TheoryData<string>();
+        foreach (var line in File.ReadLines(TestPaths.CorpusFile("MANIFEST.tsv")).Skip(1))
+        {
+            var columns = line.Split('\t');
+            if (columns.Length > 10 && Syntaxes.Contains(columns[10]))
+            {
+                data.Add(columns[0]);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Decoded_frames_equal_the_DCMTK_decode(string file)
+    {
+        using var temp = new TempFolder();
+        var path = TestPaths.CorpusFile(file);
+        var dicom = DicomFile.Open(path);
+        var syntax = dicom.TransferSyntax;
+        var twinPath = temp.File("twin.dcm");
+        var reference = DcmtkReference.Decode(path, twinPath, syntax);
+
+        DicomPixelData pixels;
+        try
+        {
+            pixels = DicomPixelData.FromDataset(dicom.Dataset, syntax);
+        }
+        catch (DicomException) when (reference.ExitCode != 0)
+        {
+            return; // neither side finds frames to decode (e.g. no pixel data at all)
+        }
+
+        var geometry = DicomFrameGeometry.FromDataset(dicom.Dataset);
+        if (reference.ExitCode != 0 || !File.Exists(twinPath))
+        {
+            // DCMTK cannot decode it either: ours must fail with a typed error, not crash or invent pixels.
+            Assert.ThrowsAny<DicomException>(() =>
+            {
+                for (var i = 0; i < pixels.NumberOfFrames; i++)
+                {
+                    DicomCodecs.DecodeFrame(syntax, pixels.ReadFrame(i), geometry);
+                }
+            });
+            return;
+        }
+
+        var twin = DicomFile.Open(twinPath);
+        var twinPixels = DicomPixelData.FromDataset(twin.Dataset, twin.TransferSyntax);
+        var twinPhotometric = (twin.Dataset.GetString(DicomTag.PhotometricInterpretation) ?? string.Empty).Trim();
+        Assert.Equal(twinPixels.NumberOfFrames, pixels.NumberOfFrames);
+        var worst = 0;
+        for (var i = 0; i < pixels.NumberOfFrames; i++)
+        {
+            var ours = DicomCodecs.DecodeFrame(syntax, pixels.ReadFrame(i), geometry);
+            Assert.Equal(twinPhotometric, ours.PhotometricInterpretation);
+            var expected = ByPixel(twinPixels.ReadFrame(i), twinPixels, twinPixels.PlanarConfiguration);
+            Assert.Equal(expected.Length, ours.Pixels.Length);
+            worst = Math.Max(worst, MaxDifference(expected, ours.Pixels, geometry.BitsAllocated));
+        }
+
+        Assert.True(worst <= (syntax.IsLossy ? LossyTolerance : 0), $"{file}: samples differ from DCMTK's by up to {worst}.");
+    }
+
+    /// <summary>A native frame re-laid colour by pixel, so frames of either planar configuration compare.</summary>
+    internal static byte[] ByPixel(byte[] frame, DicomPixelData pixels, int planar)
+    {
+        if (planar == 0 || pixels.SamplesPerPixel == 1)
+        {
+            return frame;
+        }
+
+        var bytesPerSample = pixels.BitsAllocated / 8;
+        var count = pixels.Rows * pixels.Columns;
+        var n = pixels.SamplesPerPixel;
+        var result = new byte[frame.Length];
+        for (var s = 0; s < n; s++)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                for (var b = 0; b < bytesPerSample; b++)
+                {
+                    result[(((i * n) + s) * bytesPerSample) + b] = frame[(((s * count) + i) * bytesPerSample) + b];
+                }
+            }
+        }
+
+        return result;
+    }
+
+    internal static int MaxDifference(byte[] expected, byte[] actual, int bitsAllocated)
+    {
+        var worst = 0;
+        if (bitsAllocated == 8)
+        {
+            for (var i = 0; i < expected.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
+            }
+
+            return worst;
+        }
+
+        for (var i = 0; i + 1 < expected.Length; i += 2)
+        {
+            var e = expected[i] | (expected[i + 1] << 8);
+            var a = actual[i] | (actual[i + 1] << 8);
+            worst = Math.Max(worst, Math.Abs(e - a));
+        }
+
+        return worst;
+    }
+}
