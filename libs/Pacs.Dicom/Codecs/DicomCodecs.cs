@@ -58,6 +58,11 @@ public static class DicomCodecs
         ArgumentNullException.ThrowIfNull(geometry);
         if (!transferSyntax.IsEncapsulated)
         {
+            if (frame.Length < geometry.NativeFrameLength)
+            {
+                throw new DicomCodecException($"The native frame has {frame.Length} bytes; the image attributes need {geometry.NativeFrameLength}.");
+            }
+
             return new DicomDecodedFrame(frame.ToArray(), geometry.PhotometricInterpretation, geometry.PlanarConfiguration);
         }
 
