@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 
 namespace Pacs.Server.Tests.Support;
 
