@@ -145,32 +145,6 @@ public sealed class DicomWebRequestTests(ServerPeers peers)
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public async Task Body_cut_off_inside_a_part_is_400_and_stores_nothing_of_that_part(Backend backend)
-    {
-        await using var server = await peers.StartServerAsync(backend);
-        var whole = File.ReadAllBytes(TestPaths.CorpusFile(File1));
-        var first = File.ReadAllBytes(TestPaths.CorpusFile("dicomdir/pydicom-dicomdirtests/77654033/CT2/17106"));
-        using var body = new MemoryStream();
-        void Write(string text) => body.Write(System.Text.Encoding.ASCII.GetBytes(text));
-        Write("--cut\r\nContent-Type: application/dicom\r\n\r\n");
-        body.Write(first);
-        Write("\r\n--cut\r\nContent-Type: application/dicom\r\n\r\n");
-        body.Write(whole, 0, whole.Length / 2);
-        var content = new ByteArrayContent(body.ToArray());
-        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=cut");
-
-        using var response = await server.Client.PostAsync("studies", content);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-
-        // The complete first part was stored before the cut was seen; nothing of the cut one was.
-        var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
-        using var search = await server.Client.GetAsync($"instances?SOPInstanceUID={header.GetString(DicomTag.SOPInstanceUID)}");
-        Assert.Equal(HttpStatusCode.NoContent, search.StatusCode);
-    }
-
-    [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Cors_preflight_from_a_configured_origin_allows_GET_with_Accept_and_Authorization(Backend backend)
     {
         await using var server = await peers.StartServerAsync(backend, "--DicomWeb:Cors:AllowedOrigins:0=http://viewer.example");
