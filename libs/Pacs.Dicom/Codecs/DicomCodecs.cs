@@ -23,6 +23,7 @@ public static class DicomCodecs
         DicomTransferSyntax.RLELossless,
         DicomTransferSyntax.JPEGBaseline8Bit,
         DicomTransferSyntax.JPEGExtended12Bit,
+        DicomTransferSyntax.Lookup(JpegFrameDecoder.SpectralSelectionUid),
         DicomTransferSyntax.Lookup(JpegFrameDecoder.ProgressiveUid),
         DicomTransferSyntax.JPEGLossless,
         DicomTransferSyntax.JPEGLosslessSV1,

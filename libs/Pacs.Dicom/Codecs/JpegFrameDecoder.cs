@@ -4,7 +4,7 @@ namespace Pacs.Dicom;
 
 /// <summary>
 /// DICOM's JPEG transfer syntaxes (PS3.5 A.4.1, 8.2.1): Baseline (Process 1), Extended (Processes 2 and 4),
-/// the retired Spectral Selection / Progressive syntax, Lossless (Process 14) and Lossless Selection Value 1. One
+/// the retired Spectral Selection and Full Progression syntaxes (Huffman coded), Lossless (Process 14) and Lossless Selection Value 1. One
 /// frame is one JPEG stream; the result is native little-endian samples, colour by pixel.
 /// <para>
 /// Colour follows PS3.5 8.2.1 and PS3.3 C.7.6.3.1.2: the Photometric Interpretation names the colour space the JPEG
@@ -15,11 +15,14 @@ namespace Pacs.Dicom;
 /// </summary>
 internal sealed class JpegFrameDecoder : IDicomFrameDecoder
 {
-    /// <summary>JPEG Spectral Selection / Progressive (Processes 10 and 12), retired but still met in old archives.</summary>
+    /// <summary>JPEG Full Progression (Processes 10 and 12), retired but still met in old archives.</summary>
     public const string ProgressiveUid = "1.2.840.10008.1.2.4.55";
 
+    /// <summary>JPEG Spectral Selection (Processes 6 and 8), retired: progressive scans without successive approximation.</summary>
+    public const string SpectralSelectionUid = "1.2.840.10008.1.2.4.53";
+
     public bool CanDecode(DicomTransferSyntax transferSyntax) => transferSyntax.Uid is
-        "1.2.840.10008.1.2.4.50" or "1.2.840.10008.1.2.4.51" or ProgressiveUid or "1.2.840.10008.1.2.4.57" or "1.2.840.10008.1.2.4.70";
+        "1.2.840.10008.1.2.4.50" or "1.2.840.10008.1.2.4.51" or SpectralSelectionUid or ProgressiveUid or "1.2.840.10008.1.2.4.57" or "1.2.840.10008.1.2.4.70";
 
     public DicomDecodedFrame Decode(DicomTransferSyntax transferSyntax, ReadOnlySpan<byte> frame, DicomFrameGeometry geometry)
     {
