@@ -12,7 +12,7 @@ namespace Pacs.Dicom.Bench;
 /// </para>
 /// <para>
 /// `jpeg-decode [--runs N] FILE…`: per file, decodes every frame of its pixel data through <see cref="DicomCodecs"/>
-/// (the file is read into memory first: only decoding is timed), after untimed warm-up passes of at least one second.
+/// (the frames are read into memory first: only decoding is timed), after untimed warm-up passes of at least one second.
 /// Prints <c>decode FILE frames F seconds S1 S2 …</c>, one time per timed pass.
 /// </para>
 /// </summary>
@@ -97,9 +97,9 @@ internal static class JpegDecodeRun
 
         foreach (var path in files)
         {
-            var file = DicomFile.Read(new MemoryStream(File.ReadAllBytes(path)));
+            var file = DicomFile.Open(path);
             var syntax = file.TransferSyntax;
-            var pixels = DicomPixelData.FromDataset(file.Dataset, syntax);
+            var pixels = DicomPixelData.FromDataset(file.Dataset, syntax, new DicomFileBulkDataSource(path));
             var geometry = DicomFrameGeometry.FromDataset(file.Dataset);
             var frames = Enumerable.Range(0, pixels.NumberOfFrames).Select(i => pixels.ReadFrame(i)).ToArray();
 

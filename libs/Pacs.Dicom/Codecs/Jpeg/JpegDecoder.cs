@@ -831,10 +831,17 @@ internal sealed class JpegDecoder
             strides[i] = scan[i].Stride;
         }
 
-        for (long m = 0; m < total; m++)
+        // Rows and columns are counted rather than divided out of the sample number: a 64-bit division per sample costs
+        // more than the rest of the loop.
+        long m = -1;
+        for (int y = 0, x = -1; ++m < total;)
         {
-            var y = (int)(m / width);
-            var x = (int)(m % width);
+            if (++x == width)
+            {
+                x = 0;
+                y++;
+            }
+
             if (restart > 0)
             {
                 if (left == 0)

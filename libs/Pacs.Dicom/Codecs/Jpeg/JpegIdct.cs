@@ -7,6 +7,7 @@ namespace Pacs.Dicom.Codecs.Jpeg;
 /// integer" decoders use, so lossy frames decode to the same samples as the reference toolkits rather than to
 /// values one off here and there (T.81 A.3.3 only bounds the error).
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit] // both work buffers are written in full before they are read
 internal static class JpegIdct
 {
     private const int ConstBits = 13;
@@ -33,6 +34,20 @@ internal static class JpegIdct
         var pass1Bits = precision == 8 ? 2 : 1;
         var center = 1 << (precision - 1);
         var max = (1 << precision) - 1;
+        if (coefficients[1..64].IndexOfAnyExcept(0) < 0)
+        {
+            // Only the DC term, the commonest block of all: every sample is the same, and equal to what both passes
+            // below would compute (their descales are exact for flat input).
+            var flat = ((((long)coefficients[0] << pass1Bits) + (1L << (pass1Bits + 2))) >> (pass1Bits + 3)) + center;
+            var sample = (ushort)(flat < 0 ? 0 : flat > max ? max : flat);
+            for (var r = 0; r < 8; r++)
+            {
+                output.AsSpan(offset + (r * stride), 8).Fill(sample);
+            }
+
+            return;
+        }
+
         Span<long> work = stackalloc long[64];
 
         // Pass 1: columns.
@@ -63,8 +78,16 @@ internal static class JpegIdct
         for (var r = 0; r < 8; r++)
         {
             var w = work.Slice(r * 8, 8);
-            OneDimension(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], shift, row, 0, 1);
             var at = offset + (r * stride);
+            if (w[1..].IndexOfAnyExcept(0L) < 0)
+            {
+                // A row with no AC terms is flat; this descale gives exactly what the full pass would.
+                var v = ((w[0] + (1L << (pass1Bits + 2))) >> (pass1Bits + 3)) + center;
+                output.AsSpan(at, 8).Fill((ushort)(v < 0 ? 0 : v > max ? max : v));
+                continue;
+            }
+
+            OneDimension(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], shift, row, 0, 1);
             for (var c = 0; c < 8; c++)
             {
                 var v = row[c] + center;
