@@ -1,6 +1,6 @@
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
 
@@ -26,7 +26,7 @@ public static class StoreEndpoints
         var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.StoreResponse, AcceptableMediaTypes.FromRequest(request)).SelectedOrThrow();
         var response = new StoreResponseBuilder(ServiceBaseUrl.Resolve(request, urls));
         var options = new IngestOptions { ExpectedStudyInstanceUid = study };
-        Http.MediaType.TryParse(request.ContentType, out var contentType);
+        Pacs.Http.MediaType.TryParse(request.ContentType, out var contentType);
 
         if (contentType is not null && contentType.Is(DicomMediaTypes.MultipartRelated))
         {

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Pacs.Archive;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Pacs.Storage;
 
 namespace Pacs.Server.Tests.Support;
