@@ -12,16 +12,20 @@ namespace Pacs.Archive;
 /// <list type="bullet">
 /// <item>File Meta Information: no group length, a Transfer Syntax UID DICOM does not define (PS3.10 7.1);</item>
 /// <item>encoding: a data set group length that does not match (PS3.5 7.2), a VR other than the one PS3.6 gives a standard
-/// attribute, UN for a standard attribute (PS3.5 6.2.2), a private element without its Private Creator (PS3.5 7.8.1),
-/// a binary value whose length is not a multiple of its size (PS3.5 6.2);</item>
+/// attribute (UN excepted: PS3.5 6.2.2 lets a sender that does not know the VR use it), a binary value whose length is
+/// not a multiple of its size (PS3.5 6.2);</item>
 /// <item>values: a UID, date, time, date-time, age, integer or decimal string that does not follow PS3.5 6.2 and 9.1,
-/// a value longer than its VR allows, a binary number with no value;</item>
+/// a value longer than its VR allows, a binary number of a current (not retired) attribute with no value;</item>
 /// <item>Patient Module: no Patient's Name or Patient ID (Type 2, PS3.3 C.7.1.1);</item>
 /// <item>pixel data: native Pixel Data whose length is not what Rows, Columns, Samples per Pixel, Bits Allocated and
 /// Number of Frames make (PS3.5 8.1.1); an encapsulated first frame whose codestream header disagrees with them
 /// (JPEG, JPEG-LS and JPEG 2000 frame headers, RLE segment count), or JPEG scan parameters a sequential DCT process
 /// cannot have (ITU-T T.81 B.2.3).</item>
 /// </list>
+/// Deviations PS3.5 itself asks readers to accept are not defects here: the pre-3.0 forms yyyy.mm.dd and hh:mm:ss of DA
+/// and TM (PS3.5 6.2, backward compatibility notes), leading and trailing spaces of numbers, dates and times, a UID
+/// padded with a space instead of a NUL; nor are private elements without a Private Creator, which PS3.5 7.8.1 forbids
+/// but which are common and which the archive keeps untouched.
 /// Encoding defects answer 0xC000 (cannot understand; 0xC122 for an unknown transfer syntax), content defects 0xA900
 /// (data set does not match SOP class), the families PS3.4 B.2.3 and PS3.18 I.2.2 give for them.
 /// </summary>
@@ -40,6 +44,12 @@ public static class IngestValidator
             ?? CheckDataset(file.Dataset, file.TransferSyntax)
             ?? CheckPatientModule(file.Dataset)
             ?? CheckPixelData(file, source);
+    }
+
+    private static string Describe(DicomTag tag)
+    {
+        var keyword = DicomDictionary.Lookup(tag)?.Keyword;
+        return string.IsNullOrEmpty(keyword) ? tag.ToString() : $"{keyword} {tag}";
     }
 
     private static IngestDefect Encoding(string description) => new(StoreFailureReasons.CannotUnderstand, description);
@@ -100,19 +110,20 @@ public static class IngestValidator
         foreach (var element in dataset)
         {
             var tag = element.Tag;
-            var name = DicomDataset.Describe(tag);
+            var name = Describe(tag);
             if ((tag.Group & 1) == 1)
             {
-                if (CheckPrivate(dataset, element, name) is { } privateDefect)
+                if (CheckPrivate(element, name) is { } privateDefect)
                     return privateDefect;
             }
-            else if (!tag.IsGroupLength && DicomDictionary.Lookup(tag) is { ValueRepresentations.Length: > 0 } entry
+            else if (!tag.IsGroupLength && element.VR != DicomVR.UN
+                     && DicomDictionary.Lookup(tag) is { ValueRepresentations.Length: > 0, IsRetired: false } entry
                      && !entry.ValueRepresentations.Contains(element.VR))
             {
+                // Retired attributes (e.g. curves, group 50xx) are kept as sent: their VRs changed over the standard's history.
+                // UN is tolerated: PS3.5 6.2.2 lets an application that does not know an attribute's VR pass it on as UN.
                 var allowed = string.Join(" or ", entry.ValueRepresentations.Select(v => v.Code()));
-                return Encoding(element.VR == DicomVR.UN
-                    ? $"{name} is encoded as UN, but PS3.6 defines it as {allowed}; UN is only for attributes whose VR the sender cannot know (PS3.5 6.2.2)."
-                    : $"{name} is encoded with VR {element.VR.Code()}, but PS3.6 defines it as {allowed} (PS3.5 6.2).");
+                return Encoding($"{name} is encoded with VR {element.VR.Code()}, but PS3.6 defines it as {allowed} (PS3.5 6.2).");
             }
 
             if (element is DicomSequence sequence)
@@ -135,24 +146,12 @@ public static class IngestValidator
         return null;
     }
 
-    /// <summary>PS3.5 7.8.1: a private element (gggg,xxyy) needs its Private Creator (gggg,00xx) in the same data set.</summary>
-    private static IngestDefect? CheckPrivate(DicomDataset dataset, DicomElement element, string name)
+    /// <summary>PS3.5 7.8.1: odd groups hold private data, except 0001, 0003, 0005, 0007 and FFFF.</summary>
+    private static IngestDefect? CheckPrivate(DicomElement element, string name)
     {
         var tag = element.Tag;
-        if (!tag.IsPrivate)
-            return Encoding($"{name} is in a group PS3.5 7.8.1 reserves (0001, 0003, 0005, 0007 and FFFF are not allowed).");
-        if (tag.Element >= 0x1000)
-        {
-            var creator = dataset.GetString(tag.PrivateCreatorTag);
-            if (string.IsNullOrWhiteSpace(creator))
-                return Encoding($"Private element {name} has no Private Creator {DicomDataset.Describe(tag.PrivateCreatorTag)} (PS3.5 7.8.1).");
-        }
-        else if (tag.Element is > 0x0000 and < 0x0010)
-        {
-            return Encoding($"{name}: private elements (gggg,0001)–(gggg,000F) are not allowed (PS3.5 7.8.1).");
-        }
-
-        return null;
+        // A missing Private Creator is tolerated (see the class summary); groups that cannot hold private data are not.
+        return tag.IsPrivate ? null : Encoding($"{name} is in a group PS3.5 7.8.1 reserves (0001, 0003, 0005, 0007 and FFFF are not allowed).");
     }
 
     private static IngestDefect? CheckValue(DicomElement element, DicomDataset dataset, string name)
@@ -163,7 +162,7 @@ public static class IngestValidator
         if (size > 1 && bytes.Length % size != 0)
             return Encoding($"{name} ({vr.Code()}) has {bytes.Length} bytes, not a multiple of its value size {size} (PS3.5 6.2).");
         if (bytes.Length == 0 && vr is DicomVR.US or DicomVR.SS or DicomVR.UL or DicomVR.SL or DicomVR.FL or DicomVR.FD or DicomVR.AT or DicomVR.SV or DicomVR.UV
-            && !element.Tag.IsPrivate)
+            && !element.Tag.IsPrivate && DicomDictionary.Lookup(element.Tag) is { IsRetired: false })
         {
             return Content($"{name} ({vr.Code()}) is present without a value; this archive's strict policy refuses empty binary numbers, which no Type 1 attribute may be and which readers decode differently (PS3.5 7.4).");
         }
@@ -173,7 +172,7 @@ public static class IngestValidator
         return vr switch
         {
             DicomVR.UI => CheckUids(bytes, name),
-            DicomVR.DA or DicomVR.TM or DicomVR.DT or DicomVR.IS or DicomVR.DS or DicomVR.AS or DicomVR.CS or DicomVR.AE => CheckAsciiValues(vr, bytes, name),
+            DicomVR.DA or DicomVR.TM or DicomVR.DT or DicomVR.IS or DicomVR.DS or DicomVR.AS or DicomVR.AE => CheckAsciiValues(vr, bytes, name),
             DicomVR.LO or DicomVR.SH or DicomVR.PN or DicomVR.LT or DicomVR.ST => CheckTextLength(vr, dataset, element, name),
             _ => null,
         };
@@ -183,7 +182,8 @@ public static class IngestValidator
     private static IngestDefect? CheckUids(ReadOnlySpan<byte> bytes, string name)
     {
         var text = System.Text.Encoding.ASCII.GetString(bytes);
-        if (text.EndsWith('\0'))
+        // PS3.5 9.1 pads with a single NUL; a trailing space is a common slip that changes no UID, so it is tolerated.
+        if (text.EndsWith('\0') || text.EndsWith(' '))
             text = text[..^1];
         foreach (var uid in text.Split('\\'))
         {
@@ -218,20 +218,22 @@ public static class IngestValidator
         var text = System.Text.Encoding.Latin1.GetString(bytes);
         foreach (var raw in text.Split('\\'))
         {
-            if (vr != DicomVR.AE && raw.Length > vr.MaxValueLength())
-                return Content($"{name} ({vr.Code()}) value '{Printable(raw)}' is {raw.Length} characters; PS3.5 6.2 allows {vr.MaxValueLength()}.");
-            var value = vr is DicomVR.DA or DicomVR.DT or DicomVR.IS or DicomVR.DS or DicomVR.TM or DicomVR.AE ? raw.Trim(' ') : raw.TrimEnd(' ');
+            // Leading and trailing spaces of these VRs are insignificant (PS3.5 6.2), so the limit applies to the rest.
+            var value = raw.Trim(' ');
             if (value.Length == 0)
                 continue;
+            // The pre-3.0 forms of DA and TM are longer than the current limit; their format check below bounds them.
+            var legacy = (vr == DicomVR.DA && IsLegacyDate(value)) || (vr == DicomVR.TM && IsLegacyTime(value));
+            if (vr != DicomVR.AE && !legacy && value.Length > vr.MaxValueLength())
+                return Content($"{name} ({vr.Code()}) value '{Printable(raw)}' is {value.Length} characters; PS3.5 6.2 allows {vr.MaxValueLength()}.");
             var why = vr switch
             {
-                DicomVR.DA => IsDate(value) ? null : "not a date YYYYMMDD",
-                DicomVR.TM => IsTime(value) ? null : "not a time HHMMSS.FFFFFF",
+                DicomVR.DA => IsDate(value) || IsLegacyDate(value) ? null : "not a date YYYYMMDD",
+                DicomVR.TM => IsTime(value) || IsLegacyTime(value) ? null : "not a time HHMMSS.FFFFFF",
                 DicomVR.DT => IsDateTime(value) ? null : "not a date-time YYYYMMDDHHMMSS.FFFFFF&ZZXX",
                 DicomVR.IS => long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n is >= int.MinValue and <= int.MaxValue ? null : "not an integer string",
                 DicomVR.DS => IsDecimal(value) ? null : "not a decimal string",
                 DicomVR.AS => value.Length == 4 && value[..3].All(char.IsAsciiDigit) && "DWMY".Contains(value[3], StringComparison.Ordinal) ? null : "not an age string nnnD/W/M/Y",
-                DicomVR.CS => value.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c is ' ' or '_') ? null : "a character CS does not allow (A-Z, 0-9, space, underscore)",
                 DicomVR.AE => value.Length <= 16 && value.All(c => c >= ' ' && c != '\\' && c < 0x7F) ? null : "not an application entity title of up to 16 printable characters",
                 _ => null,
             };
@@ -268,6 +270,18 @@ public static class IngestValidator
 
     private static bool IsDate(string value) =>
         value.Length == 8 && DateOnly.TryParseExact(value, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+
+    /// <summary>PS3.5 6.2 DA: readers should also accept yyyy.mm.dd, the form of versions before 3.0.</summary>
+    private static bool IsLegacyDate(string value) =>
+        value.Length == 10 && value[4] == '.' && value[7] == '.' && IsDate(value.Replace(".", "", StringComparison.Ordinal));
+
+    /// <summary>PS3.5 6.2 TM: readers should also accept hh:mm:ss.frac, the form of versions before 3.0.</summary>
+    private static bool IsLegacyTime(string value)
+    {
+        var main = value.Split('.')[0];
+        return main.Length is 5 or 8 && main[2] == ':' && (main.Length == 5 || main[5] == ':')
+            && IsTime(value.Replace(":", "", StringComparison.Ordinal));
+    }
 
     private static bool IsTime(string value)
     {
@@ -395,7 +409,9 @@ public static class IngestValidator
         if (pixelData is DicomFragmentSequence fragments)
             return CheckFirstFrame(file, fragments, source, rows.Value, columns.Value, samples.Value, bitsAllocated.Value);
 
-        var bits = (long)rows.Value * columns.Value * samples.Value * bitsAllocated.Value * frames;
+        // PS3.3 C.7.6.3.1.2: native YBR_FULL_422 keeps two chrominance samples per pair of pixels, two samples a pixel.
+        var storedSamples = samples.Value == 3 && dataset.GetString(DicomTag.PhotometricInterpretation)?.Trim() == "YBR_FULL_422" ? 2 : samples.Value;
+        var bits = (long)rows.Value * columns.Value * storedSamples * bitsAllocated.Value * frames;
         var expected = (bits + 7) / 8;
         var expectedEven = expected + (expected & 1);
         if (pixelData.Length != expected && pixelData.Length != expectedEven)
