@@ -102,6 +102,24 @@ public sealed class IngestService
                     $"Study Instance UID (0020,000D) '{attributes.StudyInstanceUid}' differs from '{expected}' of the request.", attributes, spool.Length);
             }
 
+            if (_options.ValidationPolicy == IngestValidationPolicy.Strict)
+            {
+                IngestDefect? defect;
+                try
+                {
+                    defect = IngestValidator.Validate(file, spool.AsBulkDataSource());
+                }
+                catch (DicomException e)
+                {
+                    defect = new IngestDefect(StoreFailureReasons.CannotUnderstand, $"The object cannot be checked: {e.Message}");
+                }
+                if (defect is not null)
+                {
+                    return IngestResult.Refuse(defect.Reason, $"Refused by the strict ingest policy: {defect.Description}",
+                        attributes, spool.Length);
+                }
+            }
+
             var warnings = new List<IngestWarning>();
             if (InstanceAttributes.Inconsistency(file) is { } inconsistency)
                 warnings.Add(inconsistency);
