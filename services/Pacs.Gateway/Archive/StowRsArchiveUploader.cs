@@ -201,7 +201,7 @@ public sealed class StowRsArchiveUploader : IArchiveUploader, IDisposable
     /// write) and A7xxH (out of resources) may pass; the others (A9xxH mismatch, B00EH conflicting duplicate, Cxxx
     /// cannot understand, 0122H SOP class not supported) are about the object and will not.
     /// </summary>
-    internal static ArchiveUploadResult Verdict(ushort? reason, string description)
+    public static ArchiveUploadResult Verdict(ushort? reason, string description)
     {
         var transient = reason is null or 0x0110 || (reason.Value & 0xFF00) == 0xA700;
         return new ArchiveUploadResult(transient ? ArchiveUploadStatus.TransientFailure : ArchiveUploadStatus.PermanentFailure, reason, description);

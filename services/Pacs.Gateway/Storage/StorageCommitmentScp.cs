@@ -209,10 +209,15 @@ public sealed class StorageCommitmentScp : BackgroundService
         var open = record.Items.Where(i => !pending.Outcomes.ContainsKey(i.SopInstanceUid)).ToList();
         if (open.Count > 0)
         {
+            // Which are still on their way, looked at BEFORE the archive is asked: an object leaves the spool only after the
+            // archive confirmed it, so one that was not pending then and is not in the archive now never came this way.
+            var onTheirWay = open.Where(i => _spool.Archive.IsPending(i.SopInstanceUid)).Select(i => i.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
             IReadOnlyDictionary<string, string> stored;
+            var asked = false;
             try
             {
                 stored = await _archive.FindStoredAsync([.. open.Select(i => i.SopInstanceUid).Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+                asked = true;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -225,7 +230,7 @@ public sealed class StorageCommitmentScp : BackgroundService
             {
                 if (stored.TryGetValue(item.SopInstanceUid, out var storedClass))
                 {
-                    // PS3.4 J.3.3 / Table J.3-2? reason 0119H: the instance exists under another SOP class.
+                    // PS3.4 J.3.3 failure reason 0119H "class/instance conflict": the instance exists under another SOP class.
                     pending.Outcomes[item.SopInstanceUid] = storedClass == item.SopClassUid
                         ? null
                         : new Failure(DimseStatus.ClassInstanceConflict.Code, $"stored as SOP class {storedClass}");
@@ -234,6 +239,11 @@ public sealed class StorageCommitmentScp : BackgroundService
                 {
                     // The archive refused the object for good: PS3.4 J.3.3 failure reason 0110H "processing failure".
                     pending.Outcomes[item.SopInstanceUid] = new Failure(DimseStatus.ProcessingFailure.Code, "refused by the archive: " + quarantined.Description);
+                }
+                else if (asked && !onTheirWay.Contains(item.SopInstanceUid) && !_spool.Archive.IsPending(item.SopInstanceUid))
+                {
+                    // PS3.4 J.3.3: 0112H "No such object instance": neither in the archive nor waiting in the spool.
+                    pending.Outcomes[item.SopInstanceUid] = new Failure(DimseStatus.NoSuchSopInstance.Code, "not received by the gateway and not in the archive");
                 }
             }
         }
