@@ -134,7 +134,7 @@ public interface IArchiveQuery
 
     /// <summary>Runs one page of a search.</summary>
     /// <exception cref="ArchiveQueryException">The archive refused a value (wrong form for its attribute).</exception>
-    /// <exception cref="ArchiveUnavailableException">The archive could not be reached or failed.</exception>
+    /// <exception cref="ArchiveUnavailableException">The archive could not be reached or failed (the one the uploader throws too).</exception>
     Task<ArchiveQueryPage> QueryAsync(ArchiveQuery query, CancellationToken cancellationToken);
 }
 
@@ -146,14 +146,4 @@ public sealed class ArchiveQueryException : Exception
     public ArchiveQueryException(string message) : base(message) { }
 
     public ArchiveQueryException(string message, Exception innerException) : base(message, innerException) { }
-}
-
-/// <summary>The archive could not answer (unreachable, timed out, server error).</summary>
-public sealed class ArchiveUnavailableException : Exception
-{
-    public ArchiveUnavailableException() { }
-
-    public ArchiveUnavailableException(string message) : base(message) { }
-
-    public ArchiveUnavailableException(string message, Exception innerException) : base(message, innerException) { }
 }

@@ -132,7 +132,7 @@ public static class FindKeyParser
                     return ArchiveMatchKey.Universal(tag);
                 }
 
-                foreach (var bound in key.Kind == ArchiveMatchKind.Range ? [key.RangeStart, key.RangeEnd] : key.Values)
+                foreach (var bound in key.Kind == ArchiveMatchKind.Range ? new[] { key.RangeStart, key.RangeEnd } : key.Values.Cast<string?>())
                 {
                     if (bound is not null && DicomValues.Low(vr, bound) is null)
                     {

@@ -85,7 +85,7 @@ internal sealed class GetTarget(DimseAssociation association) : IStoreTarget
 /// </summary>
 internal sealed class MoveTarget : IStoreTarget
 {
-    private readonly MoveDestination _destination;
+    private readonly DimseDestination _destination;
     private readonly string _callingAeTitle;
     private readonly IReadOnlyList<DimsePresentationContextRequest> _contexts;
     private readonly CStoreOptions _storeOptions;
@@ -95,11 +95,17 @@ internal sealed class MoveTarget : IStoreTarget
     private bool _unreachable;
     private string? _lastError;
 
-    public MoveTarget(MoveDestination destination, string callingAeTitle, IEnumerable<RetrieveItem> items, string originatorAeTitle, ushort originatorMessageId,
+    /// <param name="destination">The configured destination the C-MOVE named.</param>
+    /// <param name="gatewayAeTitle">The calling AE title unless the destination declares its own.</param>
+    /// <param name="items">The instances to send (their SOP classes and stored syntaxes decide the contexts proposed).</param>
+    /// <param name="originatorAeTitle">Move Originator Application Entity Title of the sub-operations (PS3.7 9.1.1.1).</param>
+    /// <param name="originatorMessageId">Move Originator Message ID of the sub-operations.</param>
+    /// <param name="options">Reconnects, timeouts, TLS.</param>
+    public MoveTarget(DimseDestination destination, string gatewayAeTitle, IEnumerable<RetrieveItem> items, string originatorAeTitle, ushort originatorMessageId,
         QueryRetrieveOptions options)
     {
         _destination = destination;
-        _callingAeTitle = callingAeTitle;
+        _callingAeTitle = string.IsNullOrWhiteSpace(destination.CallingAeTitle) ? gatewayAeTitle : destination.CallingAeTitle.Trim();
         _options = options;
         _storeOptions = new CStoreOptions { MoveOriginatorAeTitle = originatorAeTitle, MoveOriginatorMessageId = originatorMessageId };
         _contexts = Proposals(items);
@@ -149,11 +155,13 @@ internal sealed class MoveTarget : IStoreTarget
         _opens++;
         try
         {
-            _association = await DimseClient.ConnectAsync(_destination.Host, _destination.Port, _callingAeTitle, _destination.AeTitle, _contexts,
+            _association = await DimseClient.ConnectAsync(_destination.Host, _destination.Port, _callingAeTitle, _destination.AeTitle.Trim(), _contexts,
                 new DimseClientOptions
                 {
                     Timeouts = _options.DestinationTimeouts,
-                    Tls = _destination.UseTls ? _options.DestinationTls ?? new DimseTlsClientOptions() : null,
+                    Tls = _destination.UseTls
+                        ? (_options.DestinationTls ?? new DimseTlsClientOptions()) with { TargetHost = _destination.TlsServerName ?? _destination.Host }
+                        : null,
                 },
                 cancellationToken).ConfigureAwait(false);
             return (true, null);
