@@ -1,5 +1,6 @@
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
+using Pacs.Server.Gateway;
 using Pacs.Storage;
 
 namespace Pacs.Server;
@@ -35,6 +36,9 @@ public static class PacsServer
         builder.Services.AddSingleton<IBlobStore>(_ => storage.CreateStore(dataFolder));
         builder.Services.AddPacsArchive(database, archive);
         builder.Services.AddDicomWeb(builder.Configuration);
+
+        // The embedded gateway's C-FIND, C-MOVE and C-GET reach the archive in process (services/Pacs.Server/Gateway).
+        builder.Services.AddPacsGatewayInProcessArchive();
 
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
