@@ -65,7 +65,7 @@ internal sealed class QueryFind(IArchiveQuery archive, QueryRetrieveOptions opti
         if (!QueryModel.TryParseLevel(text, out var level))
         {
             throw new DimseStatusException(DimseStatus.DataSetDoesNotMatchSopClass,
-                text is null ? "Query/Retrieve Level (0008,0052) is missing" : FindKeyParser.Clip($"Query/Retrieve Level '{text}' is not PATIENT, STUDY, SERIES or IMAGE"));
+                text is null ? "Query/Retrieve Level (0008,0052) is missing" : FindKeyParser.Clip($"Level '{text}' is not PATIENT, STUDY, SERIES or IMAGE"));
         }
 
         if (level < QueryModel.TopLevel(model))
