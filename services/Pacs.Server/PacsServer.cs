@@ -39,6 +39,8 @@ public static class PacsServer
 
         // The DIMSE gateway in the same process: C-STORE spooled, then ingested here directly (services/Pacs.Server/Gateway).
         builder.Services.AddEmbeddedGatewayStorage(builder.Configuration, dataFolder);
+        // The embedded gateway's C-FIND, C-MOVE and C-GET reach the archive in process (services/Pacs.Server/Gateway).
+        builder.Services.AddPacsGatewayInProcessArchive();
 
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
