@@ -101,6 +101,52 @@ public sealed partial class IngestService
         }
     }
 
+    /// <summary>
+    /// Computes the frame byte ranges of an indexed image whose row has none (a row written before frame tables existed,
+    /// or indexed without them) from its blob, and stores them. Returns true when a table was stored; false when the row
+    /// is gone, is no image, has a table already, or its pixel data has no usable offsets (WADO-RS frames then parse the
+    /// object). Never changes anything else of the row.
+    /// </summary>
+    public async Task<bool> FillFrameTableAsync(long watermark, CancellationToken cancellationToken = default)
+    {
+        string? blobName;
+        await using (var lookup = _database.CreateContext())
+        {
+            blobName = await lookup.Instances.AsNoTracking()
+                .Where(i => i.Watermark == watermark && i.Status == InstanceStatus.Created && i.Rows != null && i.FrameTable == null)
+                .Select(i => i.BlobName).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (blobName is null)
+            return false;
+
+        byte[]? frameTable;
+        try
+        {
+            await using var content = await _store.OpenReadAsync(blobName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var spool = await PartSpool.CreateAsync(content, _options.SpoolMemoryThresholdBytes, _options.SpoolFolderOrDefault, 0,
+                zeroPreamble: false, cancellationToken).ConfigureAwait(false);
+            using var stream = spool.OpenRead();
+            var file = DicomFile.Read(stream, ReadOptions);
+            frameTable = FrameTable.Build(file.Dataset, file.TransferSyntax, spool.AsBulkDataSource(), out _);
+        }
+        catch (BlobNotFoundException)
+        {
+            return false; // deleted meanwhile
+        }
+        catch (DicomException)
+        {
+            return false; // ingest read it once; a blob that no longer parses is the scrub's business, not the indexer's
+        }
+        if (frameTable is null)
+            return false;
+
+        using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var db = _database.CreateContext();
+        int updated = await db.Instances.Where(i => i.Watermark == watermark && i.FrameTable == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.FrameTable, frameTable), cancellationToken).ConfigureAwait(false);
+        return updated > 0;
+    }
+
     private async Task<StoredBlobResult> IndexStoredAsync(string blobName, BlobAccessTier tier, PartSpool spool, InstanceAttributes a, byte[]? frameTable,
         CancellationToken cancellationToken)
     {
