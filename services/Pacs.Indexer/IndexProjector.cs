@@ -42,6 +42,15 @@ public sealed partial class IndexProjector
         _logger = logger ?? NullLogger<IndexProjector>.Instance;
     }
 
+    private long _applied;
+    private long _duplicates;
+
+    /// <summary>Events applied by this instance since it was created.</summary>
+    public long Applied => Interlocked.Read(ref _applied);
+
+    /// <summary>Copies of events applied before, recognised by the inbox and skipped.</summary>
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
     /// <summary>
     /// Applies <paramref name="e"/>: fills the instance's frame byte ranges when its row has none, recomputes the series
     /// and study aggregates and marks the series' document stale. Returns false when the event had been applied before
@@ -58,7 +67,7 @@ public sealed partial class IndexProjector
         if (e is InstanceReplaced { ReplacedWatermark: { } replaced })
             previous = await SeriesOfAsync(replaced, cancellationToken).ConfigureAwait(false);
 
-        return await UnderStudyLockAsync(e.StudyInstanceUid, () => WithConflictRetriesAsync(() => _database.WriteAsync(async (db, token) =>
+        bool applied = await UnderStudyLockAsync(e.StudyInstanceUid, () => WithConflictRetriesAsync(() => _database.WriteAsync(async (db, token) =>
         {
             var now = _clock.GetUtcNow();
             if (!await InboxStore.TryRecordAsync(db, _options.ConsumerName, e.DedupeKey, now, token).ConfigureAwait(false))
@@ -73,6 +82,8 @@ public sealed partial class IndexProjector
                 await RefreshStudyAsync(db, q.Study, now, token).ConfigureAwait(false);
             return true;
         }, _options.DurableCommits, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref applied ? ref _applied : ref _duplicates);
+        return applied;
     }
 
     /// <summary>

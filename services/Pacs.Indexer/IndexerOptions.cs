@@ -5,6 +5,9 @@ public sealed class IndexerOptions
 {
     public const string ConfigurationSection = "Pacs:Indexer";
 
+    /// <summary>Whether the embedded server hosts the indexer in its process. Default true; false when a separate indexer runs.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>
     /// The consumer's name: its queue (with the bus's entity prefix) and its key in the inbox. Two indexers with the same
     /// name share one queue and one inbox (replicas); a different name is an independent copy. Default <c>indexer</c>.
