@@ -125,7 +125,8 @@ public sealed partial class SeriesDocumentRefresher : BackgroundService
             NumberOfInstances = summary.NumberOfInstances,
             SizeBytes = summary.SizeBytes,
             LastWatermark = summary.LastWatermark,
-            Revision = builtRevision,
+            // The aggregates announced are the summary's as of now (it may have moved on while the document was built).
+            Revision = summary.Revision,
             Removed = removed,
         }, now));
         if (removed && !summary.DocumentStale)

@@ -28,7 +28,7 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
         await using var node = await Node.StartAsync(site, bus,
             consumers: x => x.AddConsumer<RecordingConsumer>().Endpoint(e => e.Name = site.Prefix + "recorder"),
             services: s => s.AddSingleton(received));
-        await WaitForQueueAsync(site.Prefix + "recorder");
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "recorder", Deadline);
 
         // Three studies written interleaved, so the dispatcher publishes several keys at once within each round.
         string[] studies = [TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()];
@@ -56,6 +56,7 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
     {
         await using var site = await Site.CreateAsync(postgres);
         await using var node = await Node.StartAsync(site, Node.RabbitBus(rabbit, site), indexer: new IndexerOptions { ReconcileAtStart = false });
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "indexer", Deadline);
         string study = TestDicom.NewUid(), series = TestDicom.NewUid();
         for (int i = 0; i < 3; i++)
             await site.IngestAsync(TestDicom.Create(study, series, TestDicom.NewUid(), seed: i));
@@ -87,7 +88,7 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
         await using var node = await Node.StartAsync(site, Node.RabbitBus(rabbit, site),
             consumers: x => x.AddConsumer<FailingConsumer>().Endpoint(e => e.Name = site.Prefix + "failing"),
             services: s => s.AddSingleton(attempts));
-        await WaitForQueueAsync(site.Prefix + "failing");
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "failing", Deadline);
 
         await site.IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()));
 
@@ -102,6 +103,7 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
     {
         await using var site = await Site.CreateAsync(postgres);
         await using var node = await Node.StartAsync(site, Node.RabbitBus(rabbit, site), indexer: new IndexerOptions { ReconcileAtStart = false });
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "indexer", Deadline);
         string study = TestDicom.NewUid(), series = TestDicom.NewUid();
         for (int i = 0; i < 5; i++)
             await site.IngestAsync(TestDicom.Create(study, series, TestDicom.NewUid(), seed: i));
@@ -125,25 +127,6 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
         await Poll.UntilAsync(async () => await site.Outbox.CountPendingAsync() == 0, Deadline, "the outbox drained");
         var summary = await site.SeriesSummaryAsync(series);
         Assert.Equal(25, summary!.NumberOfInstances);
-    }
-
-    private async Task WaitForQueueAsync(string queue)
-    {
-        // The endpoint declares its queue and bindings when the bus has connected; publishing before that would find no binding.
-        await Poll.UntilAsync(async () =>
-        {
-            await using var connection = await rabbit.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            try
-            {
-                var ok = await channel.QueueDeclarePassiveAsync(queue);
-                return ok.ConsumerCount > 0;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                return false;
-            }
-        }, Deadline, $"queue {queue} with a consumer");
     }
 
     public sealed class RecordingConsumer(ConcurrentQueue<InstanceStored> received) : IConsumer<InstanceStored>
