@@ -51,6 +51,16 @@ public sealed class Site : IAsyncDisposable
         return site;
     }
 
+    /// <summary>The embedded default's index: a SQLite file in a temp folder.</summary>
+    public static async Task<Site> CreateSqliteAsync()
+    {
+        string folder = Directory.CreateTempSubdirectory("pacs-indexer-").FullName;
+        var database = new ArchiveDatabaseOptions { Provider = ArchiveDatabaseProvider.Sqlite, ConnectionString = $"Data Source={Path.Combine(folder, "index.db")}" };
+        var site = new Site(folder, database, "");
+        await site.Database.MigrateAsync();
+        return site;
+    }
+
     public async Task<IngestResult> IngestAsync(byte[] part, IngestOptions? options = null)
     {
         using var stream = new MemoryStream(part, writable: false);
@@ -74,6 +84,7 @@ public sealed class Site : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Npgsql.NpgsqlConnection.ClearAllPools();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (Directory.Exists(Folder))
             Directory.Delete(Folder, recursive: true);
         return ValueTask.CompletedTask;
