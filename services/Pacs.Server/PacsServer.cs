@@ -1,6 +1,9 @@
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
 using Pacs.Server.Gateway;
+using Pacs.Indexer;
+using Pacs.Messaging.Bus;
+using Pacs.Messaging.Outbox;
 using Pacs.Storage;
 
 namespace Pacs.Server;
@@ -36,6 +39,7 @@ public static class PacsServer
         builder.Services.AddSingleton<IBlobStore>(_ => storage.CreateStore(dataFolder));
         builder.Services.AddPacsArchive(database, archive);
         builder.Services.AddDicomWeb(builder.Configuration);
+        AddEventsAndIndexer(builder);
 
         // The DIMSE gateway in the same process: C-STORE spooled, then ingested here directly (services/Pacs.Server/Gateway).
         builder.Services.AddEmbeddedGatewayStorage(builder.Configuration, dataFolder);
@@ -50,6 +54,29 @@ public static class PacsServer
         app.UseDicomWeb();
         app.MapDicomWeb(app.Services.GetRequiredService<PublicUrlOptions>().ServicePath);
         return app;
+    }
+
+    /// <summary>
+    /// The bus (in memory unless "Bus:Transport" says RabbitMq), the outbox dispatcher that publishes ingest's events,
+    /// and the indexer's consumer in this process ("Pacs:Indexer:Enabled" false when a separate indexer runs).
+    /// </summary>
+    private static void AddEventsAndIndexer(WebApplicationBuilder builder)
+    {
+        var bus = PacsBus.ReadOptions(builder.Configuration);
+        var dispatcher = new OutboxDispatcherOptions();
+        builder.Configuration.GetSection(OutboxDispatcherOptions.ConfigurationSection).Bind(dispatcher);
+        // In one process the in-memory bus loses unsent messages on a crash anyway and the indexer reconciles at start,
+        // so its derived-data commits need not wait for the disk (ingest's own commits always do).
+        var indexer = new IndexerOptions { DurableCommits = bus.Transport != BusTransport.InMemory };
+        builder.Configuration.GetSection(IndexerOptions.ConfigurationSection).Bind(indexer);
+        if (indexer.Enabled)
+            builder.Services.AddPacsIndexer(indexer);
+        builder.Services.AddPacsBus(bus, x =>
+        {
+            if (indexer.Enabled)
+                x.AddIndexerConsumer(indexer, bus);
+        });
+        builder.Services.AddOutboxDispatcher(dispatcher);
     }
 
     /// <summary>Applies migrations, finishes what a previous process left, starts listening, and says where.</summary>
