@@ -1,5 +1,6 @@
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
+using Pacs.ServiceDefaults;
 using Pacs.Storage;
 
 namespace Pacs.Server;
@@ -15,6 +16,7 @@ public static class PacsServer
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        builder.AddServiceDefaults("pacs-server");
 
         var options = new PacsServerOptions();
         builder.Configuration.GetSection(PacsServerOptions.ConfigurationSection).Bind(options);
@@ -31,6 +33,7 @@ public static class PacsServer
         builder.Services.AddSingleton<IBlobStore>(new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = Path.Combine(dataFolder, "blobs") }));
         builder.Services.AddPacsArchive(database, archive);
         builder.Services.AddDicomWeb(builder.Configuration);
+        builder.Services.AddArchiveHealthChecks();
 
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
@@ -38,6 +41,8 @@ public static class PacsServer
 
         var app = builder.Build();
         app.UseDicomWeb();
+        app.UseServiceDefaults();
+        app.MapServiceDefaults();
         app.MapDicomWeb(app.Services.GetRequiredService<PublicUrlOptions>().ServicePath);
         return app;
     }
