@@ -5,16 +5,6 @@ using Pacs.Storage;
 
 namespace Pacs.DicomWeb.Hosting;
 
-/// <summary>Where instance blobs are kept.</summary>
-public enum BlobStoreProvider
-{
-    /// <summary>A local folder (<c>Pacs:Storage:FileSystem:RootPath</c>, default <c>{DataFolder}/blobs</c>).</summary>
-    FileSystem,
-
-    /// <summary>Azure Blob Storage or Azurite (<c>Pacs:Storage:Azure:*</c>).</summary>
-    AzureBlob,
-}
-
 /// <summary>
 /// What a service host that owns the archive decides, bound from section <c>Pacs</c>. With every default the service
 /// keeps a SQLite index and the blobs under <see cref="DataFolder"/>, as on a developer's machine; production sets
@@ -73,7 +63,12 @@ public static class ArchiveHosting
         if (archive.SpoolFolder is { Length: > 0 } spool)
             Directory.CreateDirectory(spool);
 
-        builder.Services.AddSingleton(_ => CreateBlobStore(configuration, host));
+        // The same keys as the embedded server (Pacs:Storage:Provider, :RootPath, :ConnectionString, :Endpoint, …).
+        var storage = new PacsStorageOptions();
+        configuration.GetSection(PacsStorageOptions.ConfigurationSection).Bind(storage);
+        builder.Services.AddSingleton(storage);
+        var dataFolder = Path.GetFullPath(host.DataFolder);
+        builder.Services.AddSingleton(_ => storage.CreateStore(dataFolder));
         builder.Services.AddPacsArchive(database, archive);
         if (host.SweepIntervalMinutes > 0)
             builder.Services.AddHostedService<ArchiveSweepService>();
@@ -92,52 +87,13 @@ public static class ArchiveHosting
             .AddDependencyCheck("database", async (services, cancellationToken) =>
             {
                 await using var db = services.GetRequiredService<ArchiveDatabase>().CreateContext();
-                // Open and close a real connection: a pooled one that the server dropped is found out too.
-                await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+                // A round trip, not just an open: a pooled connection the server has dropped opens without one.
+                await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken).ConfigureAwait(false);
             })
             .AddDependencyCheck("blob-store", (services, cancellationToken) =>
                 // A name no ingest writes: false is the healthy answer; unreachable or unauthorized stores throw.
                 services.GetRequiredService<IBlobStore>().ExistsAsync("health/probe", cancellationToken));
         return services;
-    }
-
-    /// <summary>The configured blob store: <c>Pacs:Storage:Provider</c> FileSystem (default) or AzureBlob.</summary>
-    public static IBlobStore CreateBlobStore(IConfiguration configuration, ArchiveHostOptions host)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(host);
-        var storage = configuration.GetSection("Pacs:Storage");
-        var provider = storage.GetValue("Provider", BlobStoreProvider.FileSystem);
-        switch (provider)
-        {
-            case BlobStoreProvider.FileSystem:
-                var fileSystem = new FileSystemBlobStoreOptions { RootPath = Path.Combine(Path.GetFullPath(host.DataFolder), "blobs") };
-                storage.GetSection("FileSystem").Bind(fileSystem);
-                return new FileSystemBlobStore(fileSystem);
-            case BlobStoreProvider.AzureBlob:
-                return new AzureBlobStore(AzureOptions(storage.GetSection("Azure")));
-            default:
-                throw new InvalidOperationException($"Pacs:Storage:Provider '{provider}' is not FileSystem or AzureBlob.");
-        }
-    }
-
-    /// <summary>
-    /// <c>Pacs:Storage:Azure:ConnectionString</c> (an Azure Storage connection string, kept in a secret) when given,
-    /// then every other key of the section (<c>ServiceUri</c>, <c>AccountName</c>, <c>AccountKey</c>, <c>SasToken</c>,
-    /// <c>ContainerName</c>, …) over it. The container defaults to <c>pacs</c>.
-    /// </summary>
-    public static AzureBlobStoreOptions AzureOptions(IConfigurationSection section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        const string DefaultContainer = "pacs";
-        var options = section["ConnectionString"] is { Length: > 0 } connectionString
-            ? AzureBlobStoreOptions.FromConnectionString(connectionString, DefaultContainer)
-            : new AzureBlobStoreOptions { ContainerName = DefaultContainer };
-        section.Bind(options);
-        if (options.ServiceUri is null)
-            throw new InvalidOperationException("Pacs:Storage:Provider is AzureBlob but neither Pacs:Storage:Azure:ConnectionString nor Pacs:Storage:Azure:ServiceUri is set.");
-        return options;
     }
 
     /// <summary>
@@ -148,6 +104,8 @@ public static class ArchiveHosting
     {
         ArgumentNullException.ThrowIfNull(services);
         var host = services.GetRequiredService<ArchiveHostOptions>();
+        // Resolve the store now, so a misconfigured one fails the start naming its key rather than the first request.
+        _ = services.GetRequiredService<IBlobStore>();
         var database = services.GetRequiredService<ArchiveDatabase>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ArchiveHosting).FullName!);
         var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
