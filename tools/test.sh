@@ -15,6 +15,8 @@ command -v dcmdump >/dev/null 2>&1 || need+=(dcmtk)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 # The archive tests start a real PostgreSQL 15 from its binaries (tests/Pacs.Testing/PostgresServer.cs).
 [ -x "${PACS_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || need+=(postgresql)
+# The deployment tests build k8s/ with `kubectl kustomize` (tests/Pacs.Deploy.Tests/KustomizeTests.cs).
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 if [ ${#need[@]} -gt 0 ]; then
     echo "Installing test prerequisites: ${need[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
