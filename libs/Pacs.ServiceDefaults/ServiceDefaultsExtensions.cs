@@ -15,7 +15,7 @@ namespace Pacs.ServiceDefaults;
 /// app.UseServiceDefaults();                            // authentication and authorization, when on
 /// app.MapServiceDefaults();                            // /health/live and /health/ready
 /// </code>
-/// Configuration keys and their environment variable names are listed in docs/configuration.md.
+/// Configuration keys and their environment variable names are listed in docs/deployment.md.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {

@@ -2,7 +2,7 @@ namespace Pacs.ServiceDefaults;
 
 /// <summary>
 /// What every service host shares, bound from configuration section <c>Service</c> (environment variables
-/// <c>Service__Telemetry__OtlpEndpoint</c> and so on; see docs/configuration.md). Every default suits a developer's
+/// <c>Service__Telemetry__OtlpEndpoint</c> and so on; see docs/deployment.md). Every default suits a developer's
 /// machine; the container images and the Helm chart set what production needs.
 /// </summary>
 public sealed class ServiceOptions

@@ -8,7 +8,7 @@ namespace Pacs.DicomWeb.Hosting;
 /// <summary>
 /// What a service host that owns the archive decides, bound from section <c>Pacs</c>. With every default the service
 /// keeps a SQLite index and the blobs under <see cref="DataFolder"/>, as on a developer's machine; production sets
-/// <c>Pacs:Database:Provider=PostgreSql</c> and <c>Pacs:Storage:Provider=AzureBlob</c> (docs/configuration.md).
+/// <c>Pacs:Database:Provider=PostgreSql</c> and <c>Pacs:Storage:Provider=AzureBlob</c> (docs/deployment.md).
 /// </summary>
 public sealed class ArchiveHostOptions
 {
