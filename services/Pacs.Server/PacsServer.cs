@@ -4,6 +4,7 @@ using Pacs.Server.Gateway;
 using Pacs.Indexer;
 using Pacs.Messaging.Bus;
 using Pacs.Messaging.Outbox;
+using Pacs.ServiceDefaults;
 using Pacs.Storage;
 
 namespace Pacs.Server;
@@ -20,6 +21,7 @@ public static class PacsServer
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        builder.AddServiceDefaults("pacs-server");
 
         var options = new PacsServerOptions();
         builder.Configuration.GetSection(PacsServerOptions.ConfigurationSection).Bind(options);
@@ -45,6 +47,7 @@ public static class PacsServer
         builder.Services.AddEmbeddedGatewayStorage(builder.Configuration, dataFolder);
         // The embedded gateway's C-FIND, C-MOVE and C-GET reach the archive in process (services/Pacs.Server/Gateway).
         builder.Services.AddPacsGatewayInProcessArchive();
+        builder.Services.AddArchiveHealthChecks();
 
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
@@ -52,6 +55,8 @@ public static class PacsServer
 
         var app = builder.Build();
         app.UseDicomWeb();
+        app.UseServiceDefaults();
+        app.MapServiceDefaults();
         app.MapDicomWeb(app.Services.GetRequiredService<PublicUrlOptions>().ServicePath);
         return app;
     }

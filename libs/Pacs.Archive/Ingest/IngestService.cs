@@ -57,7 +57,15 @@ public sealed partial class IngestService
     public async Task<IngestResult> IngestAsync(Stream dicomPart, IngestOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dicomPart);
-        options ??= IngestOptions.Default;
+        using var activity = ArchiveTelemetry.ActivitySource.StartActivity("ingest");
+        long started = _clock.GetTimestamp();
+        var result = await IngestCoreAsync(dicomPart, options ?? IngestOptions.Default, cancellationToken).ConfigureAwait(false);
+        ArchiveTelemetry.Record(result, _clock.GetElapsedTime(started), activity);
+        return result;
+    }
+
+    private async Task<IngestResult> IngestCoreAsync(Stream dicomPart, IngestOptions options, CancellationToken cancellationToken)
+    {
 
         PartSpool spool;
         try
@@ -140,6 +148,7 @@ public sealed partial class IngestService
         Reservation reservation;
         try
         {
+            using var reserveActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest reserve");
             var reserved = await ReserveAsync(attributes, spool, frameTable, policy, cancellationToken).ConfigureAwait(false);
             if (reserved.Result is { } early)
                 return early with { Warnings = [.. early.Warnings, .. warnings] };
@@ -153,6 +162,7 @@ public sealed partial class IngestService
 
         try
         {
+            using var putActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest blob put");
             using var content = spool.OpenRead();
             var put = await _store.PutAsync(reservation.BlobName, content,
                 new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier }, cancellationToken).ConfigureAwait(false);
@@ -172,6 +182,7 @@ public sealed partial class IngestService
             return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The object could not be stored: {e.Message}", attributes, spool.Length);
         }
 
+        using var commitActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest commit");
         return await CommitAsync(reservation, attributes, spool.Length, warnings).ConfigureAwait(false);
     }
 
