@@ -6,7 +6,8 @@ namespace Pacs.Server;
 
 /// <summary>
 /// The embedded default: one process serving DICOMweb over a SQLite index and file storage in one data folder.
-/// The same wiring takes PostgreSQL ("Pacs:Database:Provider" = PostgreSql with a connection string) by configuration.
+/// The same wiring takes PostgreSQL ("Pacs:Database:Provider" = PostgreSql with a connection string) and Azure Blob
+/// Storage ("Pacs:Storage:Provider" = AzureBlob, <see cref="PacsStorageOptions"/>) by configuration.
 /// </summary>
 public static class PacsServer
 {
@@ -28,7 +29,10 @@ public static class PacsServer
         builder.Configuration.GetSection($"{PacsServerOptions.ConfigurationSection}:Archive").Bind(archive);
         Directory.CreateDirectory(archive.SpoolFolder!);
 
-        builder.Services.AddSingleton<IBlobStore>(new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = Path.Combine(dataFolder, "blobs") }));
+        var storage = new PacsStorageOptions();
+        builder.Configuration.GetSection(PacsStorageOptions.ConfigurationSection).Bind(storage);
+        builder.Services.AddSingleton(storage);
+        builder.Services.AddSingleton<IBlobStore>(_ => storage.CreateStore(dataFolder));
         builder.Services.AddPacsArchive(database, archive);
         builder.Services.AddDicomWeb(builder.Configuration);
 
@@ -47,6 +51,8 @@ public static class PacsServer
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<PacsServerOptions>();
+        // Resolve the store now, so a misconfigured one fails the start naming its key rather than the first request.
+        _ = app.Services.GetRequiredService<IBlobStore>();
         await app.Services.GetRequiredService<ArchiveDatabase>().MigrateAsync(cancellationToken).ConfigureAwait(false);
         if (options.SweepAtStart)
         {
@@ -65,6 +71,9 @@ public static class PacsServer
             }
 
             await console.WriteLineAsync($"Data folder: {Path.GetFullPath(options.DataFolder)}").ConfigureAwait(false);
+            var storage = app.Services.GetRequiredService<PacsStorageOptions>();
+            if (storage.Provider == PacsStorageProvider.AzureBlob)
+                await console.WriteLineAsync($"Stored objects: Azure Blob Storage, container {storage.Container}").ConfigureAwait(false);
         }
     }
 }

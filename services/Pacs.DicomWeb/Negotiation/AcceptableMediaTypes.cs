@@ -1,5 +1,6 @@
 using Microsoft.Net.Http.Headers;
 using Pacs.DicomWeb.Http;
+using Pacs.Http;
 using Pacs.DicomWeb.Problems;
 
 namespace Pacs.DicomWeb.Negotiation;

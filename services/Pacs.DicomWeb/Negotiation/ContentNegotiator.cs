@@ -1,5 +1,5 @@
 using Pacs.Dicom;
-using Pacs.DicomWeb.Http;
+using Pacs.Http;
 using Pacs.DicomWeb.Problems;
 
 namespace Pacs.DicomWeb.Negotiation;

@@ -1,4 +1,4 @@
-using Pacs.DicomWeb.Http;
+using Pacs.Http;
 
 namespace Pacs.DicomWeb.Negotiation;
 
@@ -24,7 +24,7 @@ public sealed record NegotiatedRepresentation(string MediaType, bool IsMultipart
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(boundary);
-        return $"{DicomMediaTypes.MultipartRelated}; type=\"{MediaType}\"; boundary={Http.MediaType.QuoteIfNeeded(boundary)}";
+        return $"{DicomMediaTypes.MultipartRelated}; type=\"{MediaType}\"; boundary={Pacs.Http.MediaType.QuoteIfNeeded(boundary)}";
     }
 
     public override string ToString() => IsMultipart ? $"multipart/related; type=\"{PartContentType}\"" : PartContentType;

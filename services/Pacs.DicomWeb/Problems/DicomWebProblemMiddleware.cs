@@ -1,4 +1,4 @@
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 
 namespace Pacs.DicomWeb.Problems;
 

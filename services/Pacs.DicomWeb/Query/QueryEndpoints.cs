@@ -1,7 +1,7 @@
 using Pacs.Archive;
 using Pacs.Dicom;
 using Pacs.DicomWeb.Hosting;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
 

@@ -4,7 +4,7 @@ using System.Text;
 using Pacs.Archive;
 using Pacs.Dicom;
 using Pacs.DicomWeb.Hosting;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
 using Pacs.Storage;

@@ -1,6 +1,6 @@
 using Pacs.Archive;
 using Pacs.Dicom;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
 using Pacs.Storage;

@@ -1,6 +1,6 @@
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Pacs.DicomWeb.Negotiation;
 using Pacs.DicomWeb.Problems;
 
@@ -26,7 +26,7 @@ public static class StoreEndpoints
         var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.StoreResponse, AcceptableMediaTypes.FromRequest(request)).SelectedOrThrow();
         var response = new StoreResponseBuilder(ServiceBaseUrl.Resolve(request, urls));
         var options = new IngestOptions { ExpectedStudyInstanceUid = study };
-        Http.MediaType.TryParse(request.ContentType, out var contentType);
+        Pacs.Http.MediaType.TryParse(request.ContentType, out var contentType);
 
         if (contentType is not null && contentType.Is(DicomMediaTypes.MultipartRelated))
         {
@@ -38,16 +38,30 @@ public static class StoreEndpoints
             }
 
             await using var reader = MultipartRelatedReader.FromRequest(request);
-            while (await reader.ReadNextPartAsync(cancellationToken).ConfigureAwait(false) is { } part)
+            var partsBegun = 0;
+            try
             {
-                if (part.ContentType is { } partType && !partType.Is(DicomMediaTypes.Dicom))
+                while (await reader.ReadNextPartAsync(cancellationToken).ConfigureAwait(false) is { } part)
                 {
-                    // PS3.18 10.5.3: a part this service cannot store is a failure of that part, not of the request.
-                    response.AddFailed(null, null, StoreFailureReasons.SopClassNotSupported);
-                    continue;
-                }
+                    partsBegun++;
+                    if (part.ContentType is { } partType && !partType.Is(DicomMediaTypes.Dicom))
+                    {
+                        // PS3.18 10.5.3: a part this service cannot store is a failure of that part, not of the request.
+                        response.AddFailed(null, null, StoreFailureReasons.SopClassNotSupported, $"a part of type {partType} is not application/dicom");
+                        continue;
+                    }
 
-                Add(response, await ingest.IngestAsync(part.Body, options, cancellationToken).ConfigureAwait(false));
+                    Add(response, await ingest.IngestAsync(part.Body, options, cancellationToken).ConfigureAwait(false));
+                }
+            }
+            catch (MultipartException e) when (partsBegun > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                // The body ended (the client finished sending) without the close delimiter, or inside a part: the parts
+                // completed before were committed and are reported; the cut one stored nothing (ingest spools a part whole
+                // before it writes anything) and is a processing failure (PS3.18 10.5.3: 202 when some were stored).
+                // A client whose connection dropped never gets here: that read fails with an I/O error, not this one. A body
+                // with no part at all stays a 400 (bad syntax).
+                response.AddFailed(null, null, StoreFailureReasons.ProcessingFailure, $"the request body was cut off: {e.Message}");
             }
         }
         else if (contentType is not null && contentType.Is(DicomMediaTypes.Dicom))
@@ -72,7 +86,7 @@ public static class StoreEndpoints
         }
         else
         {
-            response.AddFailed(result.SopClassUid, result.SopInstanceUid, result.FailureReason ?? StoreFailureReasons.ProcessingFailure);
+            response.AddFailed(result.SopClassUid, result.SopInstanceUid, result.FailureReason ?? StoreFailureReasons.ProcessingFailure, result.FailureDescription);
         }
     }
 }

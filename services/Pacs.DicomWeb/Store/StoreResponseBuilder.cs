@@ -12,6 +12,7 @@ public sealed class StoreResponseBuilder
     private readonly List<DicomDataset> _stored = [];
     private readonly List<DicomDataset> _failed = [];
     private readonly HashSet<string> _studies = new(StringComparer.Ordinal);
+    private readonly List<string> _failureDescriptions = [];
 
     /// <param name="serviceBaseUrl">The service root RetrieveURLs start with (see Hosting.ServiceBaseUrl); null leaves them empty.</param>
     public StoreResponseBuilder(string? serviceBaseUrl)
@@ -20,6 +21,9 @@ public sealed class StoreResponseBuilder
     }
 
     public int StoredCount => _stored.Count;
+
+    /// <summary>The reasons of the failures that came with one, in part order ("part 2 (1.2.3): 0110H …").</summary>
+    public IReadOnlyList<string> FailureDescriptions => _failureDescriptions;
 
     public int FailedCount => _failed.Count;
 
@@ -49,8 +53,14 @@ public sealed class StoreResponseBuilder
     /// An instance not stored. The UIDs are those read from the part, null when it could not be read that far
     /// (they are then written empty: the item still says that one part failed and why).
     /// </summary>
-    public void AddFailed(string? sopClassUid, string? sopInstanceUid, ushort failureReason)
+    /// <param name="description">Why, for people (sent in a Warning header: the response data set has no text attribute for it).</param>
+    public void AddFailed(string? sopClassUid, string? sopInstanceUid, ushort failureReason, string? description = null)
     {
+        if (description is not null)
+        {
+            _failureDescriptions.Add($"part {StoredCount + FailedCount + 1}{(sopInstanceUid is null ? "" : $" ({sopInstanceUid})")}: {failureReason:X4}H {description}");
+        }
+
         var item = Reference(sopClassUid, sopInstanceUid);
         item.SetValues(DicomTag.FailureReason, DicomVR.US, failureReason);
         _failed.Add(item);

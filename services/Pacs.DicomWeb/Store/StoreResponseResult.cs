@@ -22,12 +22,35 @@ public sealed class StoreResponseResult : IResult, IStatusCodeHttpResult
         _representation = representation;
     }
 
+    private const int MaxWarningHeaders = 50;
+    private const int MaxWarningLength = 400;
+
     public int? StatusCode => _builder.StatusCode;
+
+    /// <summary>A quoted-string's content: printable ASCII, no quote or backslash (header values must not carry others).</summary>
+    private static string Sanitize(string text) =>
+        string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is >= ' ' and <= '~' and not '"' and not '\\' ? c : '?';
+            }
+        });
 
     public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         httpContext.Response.StatusCode = _builder.StatusCode;
+
+        // The Failed SOP Sequence carries only a code; the reason for people goes in Warning headers (RFC 9111 5.5,
+        // code 299 as PS3.18 uses it), a bounded number of bounded length.
+        foreach (var description in _builder.FailureDescriptions.Take(MaxWarningHeaders))
+        {
+            var text = description.Length > MaxWarningLength ? description[..MaxWarningLength] + "..." : description;
+            httpContext.Response.Headers.Append("Warning", $"299 pacs \"{Sanitize(text)}\"");
+        }
+
         return WriteDatasetAsync(httpContext.Response, _builder.Build(), _representation, httpContext.RequestAborted);
     }
 

@@ -1,4 +1,4 @@
-using Pacs.DicomWeb.Http;
+using Pacs.Http;
 
 namespace Pacs.DicomWeb.Tests.Http;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Xunit.Abstractions;
 
 namespace Pacs.DicomWeb.Tests.Multipart;

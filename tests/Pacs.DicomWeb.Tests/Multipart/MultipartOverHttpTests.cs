@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Hosting;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 
 namespace Pacs.DicomWeb.Tests.Multipart;
 

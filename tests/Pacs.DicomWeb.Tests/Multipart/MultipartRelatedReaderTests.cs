@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using static Pacs.DicomWeb.Tests.Multipart.MultipartTestMessages;
 
 namespace Pacs.DicomWeb.Tests.Multipart;

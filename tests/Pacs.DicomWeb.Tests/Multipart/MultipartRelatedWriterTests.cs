@@ -1,5 +1,5 @@
 using System.Text;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 
 namespace Pacs.DicomWeb.Tests.Multipart;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Pacs.Dicom;
-using Pacs.DicomWeb.Multipart;
+using Pacs.Http.Multipart;
 using Pacs.DicomWeb.Problems;
 
 namespace Pacs.DicomWeb.Tests.Problems;

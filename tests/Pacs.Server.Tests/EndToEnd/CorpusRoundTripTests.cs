@@ -8,13 +8,15 @@ using Xunit.Abstractions;
 namespace Pacs.Server.Tests.EndToEnd;
 
 /// <summary>The whole well-formed corpus goes in by STOW-RS and comes back byte-identical by WADO-RS (issue 3, section 5).</summary>
-public sealed class CorpusRoundTripTests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public sealed class CorpusRoundTripTests(ITestOutputHelper output, ServerPeers peers)
 {
-    [Fact]
-    public async Task Every_well_formed_corpus_file_is_stored_and_retrieved_byte_identical_or_refused_with_a_reason()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Every_well_formed_corpus_file_is_stored_and_retrieved_byte_identical_or_refused_with_a_reason(Backend backend)
     {
         // Several corpus files are transcodings of one object under one SOP Instance UID: each replaces the previous.
-        await using var server = await EmbeddedServer.StartAsync("--Pacs:Archive:DuplicatePolicy=Replace");
+        await using var server = await peers.StartServerAsync(backend, "--Pacs:Archive:DuplicatePolicy=Replace");
         var files = TestPaths.WellFormedCorpusFiles().ToList();
         int stored = 0, refused = 0;
         foreach (var file in files)

@@ -9,13 +9,17 @@ using Xunit.Abstractions;
 namespace Pacs.Server.Tests.EndToEnd;
 
 /// <summary>SIGKILL during uploads: after a restart every acknowledged instance is there and intact, and nothing visible is half-written.</summary>
-public sealed class CrashTests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public sealed class CrashTests(ITestOutputHelper output, ServerPeers peers)
 {
     private const int Rounds = 4;
 
-    [Fact]
-    public async Task Acknowledged_instances_survive_SIGKILL_during_uploads_and_nothing_visible_is_half_written()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Acknowledged_instances_survive_SIGKILL_during_uploads_and_nothing_visible_is_half_written(Backend backend)
     {
+        // The same database and container across every restart: what the killed process left is what the next one finds.
+        var settings = await peers.SettingsAsync(backend);
         var dataFolder = Path.Combine(Path.GetTempPath(), $"pacs-crash-test-{Guid.NewGuid():N}");
         var files = TestPaths.WellFormedCorpusFiles().Select(f => File.ReadAllBytes(TestPaths.CorpusFile(f))).Where(b => b.Length > 132).ToList();
         var sentBySop = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -25,7 +29,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             var next = 0;
             for (var round = 0; round < Rounds; round++)
             {
-                using var server = await ServerProcess.StartAsync(dataFolder);
+                using var server = await ServerProcess.StartAsync(dataFolder, settings);
                 using var client = new HttpClient { BaseAddress = server.ServiceRoot, Timeout = TimeSpan.FromSeconds(60) };
                 await CheckEverythingVisibleIsIntactAsync(client, acknowledged, sentBySop);
 
@@ -41,7 +45,7 @@ public sealed class CrashTests(ITestOutputHelper output)
                 await Assert.ThrowsAnyAsync<Exception>(() => client.PostAsync("studies", new KillingMultipart(rest, server).Init()));
             }
 
-            using var last = await ServerProcess.StartAsync(dataFolder);
+            using var last = await ServerProcess.StartAsync(dataFolder, settings);
             using var lastClient = new HttpClient { BaseAddress = last.ServiceRoot, Timeout = TimeSpan.FromSeconds(60) };
             var visible = await CheckEverythingVisibleIsIntactAsync(lastClient, acknowledged, sentBySop);
             output.WriteLine($"{acknowledged.Count} acknowledged, {visible} visible after {Rounds} kills");

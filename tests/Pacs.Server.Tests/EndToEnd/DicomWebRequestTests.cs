@@ -8,14 +8,16 @@ using Pacs.Server.Tests.Support;
 namespace Pacs.Server.Tests.EndToEnd;
 
 /// <summary>The request forms besides the round trip: single-part STOW, study mismatch, query errors and XML, byte ranges, the change feed.</summary>
-public sealed class DicomWebRequestTests
+[Collection(EndToEndCollection.Name)]
+public sealed class DicomWebRequestTests(ServerPeers peers)
 {
     private const string File1 = "multiframe/emri_small.dcm";
 
-    [Fact]
-    public async Task Single_application_dicom_body_is_stored_and_one_for_another_study_is_refused_with_A901()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Single_application_dicom_body_is_stored_and_one_for_another_study_is_refused_with_A901(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         var bytes = File.ReadAllBytes(TestPaths.CorpusFile(File1));
         var study = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset.GetString(DicomTag.StudyInstanceUID)!;
 
@@ -34,29 +36,32 @@ public sealed class DicomWebRequestTests
         }
     }
 
-    [Fact]
-    public async Task Unsupported_body_type_is_415_problem()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Unsupported_body_type_is_415_problem(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         using var response = await server.Client.PostAsync("studies", new StringContent("{}", null, "application/json"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    [Fact]
-    public async Task Malformed_query_value_is_400_naming_the_attribute()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Malformed_query_value_is_400_naming_the_attribute(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         using var response = await server.Client.GetAsync("studies?StudyDate=yesterday");
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("StudyDate", body, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Query_answers_multipart_DICOM_XML_when_asked()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Query_answers_multipart_DICOM_XML_when_asked(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
         {
             Assert.True(stow.IsSuccessStatusCode);
@@ -68,10 +73,11 @@ public sealed class DicomWebRequestTests
         Assert.Contains("NativeDicomModel", System.Text.Encoding.UTF8.GetString(part.Body), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Bulk_data_honours_a_byte_range_with_206()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Bulk_data_honours_a_byte_range_with_206(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
         {
@@ -91,10 +97,11 @@ public sealed class DicomWebRequestTests
         Assert.Equal(whole.AsSpan(10, 100).ToArray(), await partial.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
-    public async Task Change_feed_lists_creation_then_deletion_in_order()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Change_feed_lists_creation_then_deletion_in_order(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
         var sop = header.GetString(DicomTag.SOPInstanceUID);
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
@@ -114,10 +121,11 @@ public sealed class DicomWebRequestTests
         Assert.True(entries[0].GetProperty("sequence").GetInt64() < entries[1].GetProperty("sequence").GetInt64());
     }
 
-    [Fact]
-    public async Task Query_matches_wildcards_and_fuzzy_names_and_pages_with_a_warning()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Query_matches_wildcards_and_fuzzy_names_and_pages_with_a_warning(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         string[] files = ["dicomdir/pydicom-dicomdirtests/77654033/CT2/17106", "multiframe/emri_small.dcm"];
         using (var stow = await server.StowAsync([.. files.Select(f => File.ReadAllBytes(TestPaths.CorpusFile(f)))]))
         {
@@ -135,35 +143,11 @@ public sealed class DicomWebRequestTests
         Assert.Contains(page.Headers.GetValues("Warning"), w => w.Contains("additional results", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Body_cut_off_inside_a_part_is_400_and_stores_nothing_of_that_part()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Cors_preflight_from_a_configured_origin_allows_GET_with_Accept_and_Authorization(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
-        var whole = File.ReadAllBytes(TestPaths.CorpusFile(File1));
-        var first = File.ReadAllBytes(TestPaths.CorpusFile("dicomdir/pydicom-dicomdirtests/77654033/CT2/17106"));
-        using var body = new MemoryStream();
-        void Write(string text) => body.Write(System.Text.Encoding.ASCII.GetBytes(text));
-        Write("--cut\r\nContent-Type: application/dicom\r\n\r\n");
-        body.Write(first);
-        Write("\r\n--cut\r\nContent-Type: application/dicom\r\n\r\n");
-        body.Write(whole, 0, whole.Length / 2);
-        var content = new ByteArrayContent(body.ToArray());
-        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=cut");
-
-        using var response = await server.Client.PostAsync("studies", content);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-
-        // The complete first part was stored before the cut was seen; nothing of the cut one was.
-        var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
-        using var search = await server.Client.GetAsync($"instances?SOPInstanceUID={header.GetString(DicomTag.SOPInstanceUID)}");
-        Assert.Equal(HttpStatusCode.NoContent, search.StatusCode);
-    }
-
-    [Fact]
-    public async Task Cors_preflight_from_a_configured_origin_allows_GET_with_Accept_and_Authorization()
-    {
-        await using var server = await EmbeddedServer.StartAsync("--DicomWeb:Cors:AllowedOrigins:0=http://viewer.example");
+        await using var server = await peers.StartServerAsync(backend, "--DicomWeb:Cors:AllowedOrigins:0=http://viewer.example");
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "studies");
         preflight.Headers.Add("Origin", "http://viewer.example");
         preflight.Headers.Add("Access-Control-Request-Method", "GET");
@@ -179,10 +163,11 @@ public sealed class DicomWebRequestTests
         Assert.Equal("http://viewer.example", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
     }
 
-    [Fact]
-    public async Task Query_key_the_index_cannot_match_is_ignored_with_a_Warning_header()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Query_key_the_index_cannot_match_is_ignored_with_a_Warning_header(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
         {
             Assert.True(stow.IsSuccessStatusCode);
@@ -194,10 +179,11 @@ public sealed class DicomWebRequestTests
         Assert.Contains(response.Headers.GetValues("Warning"), w => w.StartsWith("299", StringComparison.Ordinal) && w.Contains("00204000", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Delete_of_an_instance_keeps_its_neighbours_and_delete_of_the_series_removes_them()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Delete_of_an_instance_keeps_its_neighbours_and_delete_of_the_series_removes_them(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         string[] files = ["dicomdir/pydicom-dicomdirtests/77654033/CT2/17106", "dicomdir/pydicom-dicomdirtests/77654033/CT2/17136"];
         var headers = files.Select(f => DicomFile.Open(TestPaths.CorpusFile(f)).Dataset).ToArray();
         Assert.Equal(headers[0].GetString(DicomTag.SeriesInstanceUID), headers[1].GetString(DicomTag.SeriesInstanceUID));
@@ -225,10 +211,11 @@ public sealed class DicomWebRequestTests
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 
-    [Fact]
-    public async Task Metadata_comes_as_multipart_DICOM_XML_with_BulkData_URIs_when_asked()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Metadata_comes_as_multipart_DICOM_XML_with_BulkData_URIs_when_asked(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         var header = DicomFile.Open(TestPaths.CorpusFile(File1)).Dataset;
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(File1))))
         {
@@ -242,7 +229,7 @@ public sealed class DicomWebRequestTests
         Assert.Contains(server.Client.BaseAddress!.ToString(), xml, StringComparison.Ordinal);
     }
 
-    private static async Task<List<JsonElement>> StudiesAsync(EmbeddedServer server, string path)
+    private static async Task<List<JsonElement>> StudiesAsync(InProcessServer server, string path)
     {
         using var response = await server.Client.GetAsync(path);
         if (response.StatusCode == HttpStatusCode.NoContent)
@@ -254,7 +241,7 @@ public sealed class DicomWebRequestTests
         return [.. JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray()];
     }
 
-    private static async Task<HttpResponseMessage> PostSingleAsync(EmbeddedServer server, string path, byte[] bytes)
+    private static async Task<HttpResponseMessage> PostSingleAsync(InProcessServer server, string path, byte[] bytes)
     {
         var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/dicom");

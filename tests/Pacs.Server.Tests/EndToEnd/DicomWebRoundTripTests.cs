@@ -7,7 +7,8 @@ using Pacs.Server.Tests.Support;
 namespace Pacs.Server.Tests.EndToEnd;
 
 /// <summary>STOW-RS, QIDO-RS, WADO-RS and DELETE through real HTTP against the embedded configuration.</summary>
-public sealed class DicomWebRoundTripTests
+[Collection(EndToEndCollection.Name)]
+public sealed class DicomWebRoundTripTests(ServerPeers peers)
 {
     private const string AnyDicom = "multipart/related; type=\"application/dicom\"; transfer-syntax=*";
 
@@ -19,15 +20,16 @@ public sealed class DicomWebRoundTripTests
         "multiframe/emri_small.dcm",
     ];
 
-    [Fact]
-    public async Task Stowed_corpus_files_are_found_at_every_level_retrieved_byte_identical_and_gone_after_delete()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Stowed_corpus_files_are_found_at_every_level_retrieved_byte_identical_and_gone_after_delete(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         await RoundTripAsync(server);
     }
 
     /// <summary>The scenario, for any configuration of the server (embedded here; PostgreSQL in <see cref="PostgresRoundTripTests"/>).</summary>
-    internal static async Task RoundTripAsync(EmbeddedServer server)
+    internal static async Task RoundTripAsync(InProcessServer server)
     {
         var files = CorpusFiles.Select(f => File.ReadAllBytes(TestPaths.CorpusFile(f))).ToArray();
         var headers = CorpusFiles.Select(f => DicomFile.Open(TestPaths.CorpusFile(f)).Dataset).ToArray();
@@ -101,7 +103,7 @@ public sealed class DicomWebRoundTripTests
         }
     }
 
-    private static async Task MetadataAndFramesAsync(EmbeddedServer server, DicomDataset header, string path)
+    private static async Task MetadataAndFramesAsync(InProcessServer server, DicomDataset header, string path)
     {
         var study = header.GetString(DicomTag.StudyInstanceUID)!;
         var series = header.GetString(DicomTag.SeriesInstanceUID)!;
@@ -137,10 +139,11 @@ public sealed class DicomWebRoundTripTests
         Assert.Equal(pixelData.AsSpan(0, (int)pixels.FrameByteCount).ToArray(), frames[0].Body);
     }
 
-    [Fact]
-    public async Task Malformed_corpus_files_are_refused_with_a_reason_and_leave_no_trace()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Malformed_corpus_files_are_refused_with_a_reason_and_leave_no_trace(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         var files = new[] { "malformed/no_meta.dcm", "malformed/MR_truncated.dcm" }.Select(f => File.ReadAllBytes(TestPaths.CorpusFile(f))).ToArray();
 
         using var stow = await server.StowAsync(files);
@@ -156,14 +159,17 @@ public sealed class DicomWebRoundTripTests
 
         using var search = await server.Client.GetAsync("instances");
         Assert.Equal(HttpStatusCode.NoContent, search.StatusCode);
-        var blobs = Path.Combine(server.DataFolder, "blobs");
-        Assert.Empty(Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories) : []);
+        var (blobs, rows) = await server.TracesAsync();
+        Assert.Empty(blobs);
+        Assert.Equal(0, rows);
+        Assert.Empty(server.SpoolFiles());
     }
 
-    [Fact]
-    public async Task Identical_resend_is_stored_once_and_answered_202_with_warning_45070()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Identical_resend_is_stored_once_and_answered_202_with_warning_45070(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         // A file with a zero preamble: its first store carries no warning (a non-zero one is zeroed with warning B000H).
         var file = File.ReadAllBytes(TestPaths.CorpusFile("multiframe/emri_small.dcm"));
         using (var first = await server.StowAsync(file))
@@ -180,7 +186,7 @@ public sealed class DicomWebRoundTripTests
         Assert.Single(await QueryAsync(server, "instances", "00080018"));
     }
 
-    private static async Task<List<string>> QueryAsync(EmbeddedServer server, string path, string tag)
+    private static async Task<List<string>> QueryAsync(InProcessServer server, string path, string tag)
     {
         using var response = await server.Client.GetAsync(path);
         var body = await response.Content.ReadAsStringAsync();

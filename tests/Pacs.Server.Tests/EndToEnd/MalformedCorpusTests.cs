@@ -8,10 +8,12 @@ using Xunit.Abstractions;
 namespace Pacs.Server.Tests.EndToEnd;
 
 /// <summary>The synthetic malformed cases whose expected handling is an unconditional "reject" (malformed/synthetic/CASES.tsv).</summary>
-public sealed class MalformedCorpusTests(ITestOutputHelper output)
+[Collection(EndToEndCollection.Name)]
+public sealed class MalformedCorpusTests(ITestOutputHelper output, ServerPeers peers)
 {
-    [Fact]
-    public async Task Every_case_to_reject_is_refused_with_a_failure_reason_and_leaves_nothing_behind()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Every_case_to_reject_is_refused_with_a_failure_reason_and_leaves_nothing_behind(Backend backend)
     {
         var folder = TestPaths.CorpusFile("malformed/synthetic");
         var cases = File.ReadLines(Path.Combine(folder, "CASES.tsv")).Skip(1)
@@ -21,7 +23,7 @@ public sealed class MalformedCorpusTests(ITestOutputHelper output)
             .ToList();
         Assert.True(cases.Count >= 10, $"only {cases.Count} cases to reject in CASES.tsv");
 
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         foreach (var file in cases)
         {
             var content = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(folder, file)));
@@ -37,7 +39,9 @@ public sealed class MalformedCorpusTests(ITestOutputHelper output)
 
         using var search = await server.Client.GetAsync("instances");
         Assert.Equal(HttpStatusCode.NoContent, search.StatusCode);
-        var blobs = Path.Combine(server.DataFolder, "blobs");
-        Assert.Empty(Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories) : []);
+        var (blobs, rows) = await server.TracesAsync();
+        Assert.Empty(blobs);
+        Assert.Equal(0, rows);
+        Assert.Empty(server.SpoolFiles());
     }
 }

@@ -6,16 +6,18 @@ using Pacs.Server.Tests.Support;
 namespace Pacs.Server.Tests.EndToEnd;
 
 /// <summary>Rendered frames and thumbnails over HTTP: JPEG by default, PNG when asked, the accept query parameter first.</summary>
-public sealed class RenderedTests
+[Collection(EndToEndCollection.Name)]
+public sealed class RenderedTests(ServerPeers peers)
 {
+    public static TheoryData<Backend, string> Files => Backends.Cross("multiframe/emri_small.dcm", "multiframe/SC_rgb_rle_2frame.dcm");
+
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     [Theory]
-    [InlineData("multiframe/emri_small.dcm")]
-    [InlineData("multiframe/SC_rgb_rle_2frame.dcm")]
-    public async Task Frame_renders_as_jpeg_by_default_and_png_when_the_accept_parameter_says_so(string file)
+    [MemberData(nameof(Files))]
+    public async Task Frame_renders_as_jpeg_by_default_and_png_when_the_accept_parameter_says_so(Backend backend, string file)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         var header = DicomFile.Open(TestPaths.CorpusFile(file)).Dataset;
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(file))))
         {
@@ -40,10 +42,11 @@ public sealed class RenderedTests
         Assert.Equal(16, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(pngBytes.AsSpan(16, 4)));
     }
 
-    [Fact]
-    public async Task Study_and_series_thumbnails_render_their_first_instance()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Study_and_series_thumbnails_render_their_first_instance(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         const string file = "multiframe/emri_small.dcm";
         var header = DicomFile.Open(TestPaths.CorpusFile(file)).Dataset;
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(file))))

@@ -5,14 +5,16 @@ using Pacs.Server.Tests.Support;
 namespace Pacs.Server.Tests.EndToEnd;
 
 /// <summary>WADO-RS in Explicit VR Little Endian (the default) for objects stored in another uncompressed syntax or in RLE.</summary>
-public sealed class TranscodingTests
+[Collection(EndToEndCollection.Name)]
+public sealed class TranscodingTests(ServerPeers peers)
 {
+    public static TheoryData<Backend, string> Files => Backends.Cross("transfer-syntaxes/MR_small_RLE.dcm", "transfer-syntaxes/MR_small_bigendian.dcm");
+
     [Theory]
-    [InlineData("transfer-syntaxes/MR_small_RLE.dcm")]
-    [InlineData("transfer-syntaxes/MR_small_bigendian.dcm")]
-    public async Task Default_retrieve_sends_Explicit_VR_Little_Endian_with_the_same_pixels(string file)
+    [MemberData(nameof(Files))]
+    public async Task Default_retrieve_sends_Explicit_VR_Little_Endian_with_the_same_pixels(Backend backend, string file)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         var header = DicomFile.Open(TestPaths.CorpusFile(file)).Dataset;
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(file))))
         {
@@ -30,10 +32,11 @@ public sealed class TranscodingTests
         Assert.Equal(expected, DicomPixelData.FromDataset(received.Dataset, received.TransferSyntax).ReadFrame(0));
     }
 
-    [Fact]
-    public async Task RLE_frames_asked_for_as_octet_stream_come_decoded()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task RLE_frames_asked_for_as_octet_stream_come_decoded(Backend backend)
     {
-        await using var server = await EmbeddedServer.StartAsync();
+        await using var server = await peers.StartServerAsync(backend);
         const string file = "transfer-syntaxes/MR_small_RLE.dcm";
         var header = DicomFile.Open(TestPaths.CorpusFile(file)).Dataset;
         using (var stow = await server.StowAsync(File.ReadAllBytes(TestPaths.CorpusFile(file))))

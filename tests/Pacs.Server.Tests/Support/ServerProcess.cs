@@ -17,12 +17,12 @@ public sealed class ServerProcess : IDisposable
 
     public Uri ServiceRoot { get; }
 
-    public static async Task<ServerProcess> StartAsync(string dataFolder)
+    public static async Task<ServerProcess> StartAsync(string dataFolder, params string[] settings)
     {
         var port = Pacs.Testing.FreePort.Next();
         var dll = Path.Combine(AppContext.BaseDirectory, "Pacs.Server.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { dll, $"--Pacs:DataFolder={dataFolder}", $"--Pacs:Url=http://127.0.0.1:{port}" })
+        foreach (var argument in (string[])[dll, $"--Pacs:DataFolder={dataFolder}", $"--Pacs:Url=http://127.0.0.1:{port}", .. settings])
         {
             start.ArgumentList.Add(argument);
         }

@@ -1,4 +1,4 @@
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>Limits of <see cref="MultipartRelatedReader"/>; each bounds memory or time spent on a malformed body.</summary>
 public sealed record MultipartReaderOptions

@@ -1,4 +1,4 @@
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>
 /// The header fields <see cref="MultipartRelatedWriter"/> writes for one part (PS3.18 8.6.1.2, 8.7.9): always

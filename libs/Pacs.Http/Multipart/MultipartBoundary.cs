@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>Boundaries for the multipart bodies we write.</summary>
 public static class MultipartBoundary

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>
 /// The body of one part: reads from the shared pipe and ends (returns 0) in front of the next delimiter. It looks

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pacs.DicomWeb.Http;
+namespace Pacs.Http;
 
 /// <summary>
 /// One element of an Accept header field or accept query parameter (RFC 9110 12.5.1, PS3.18 8.3.3.1 / 8.4.3):

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>Finds a byte string in a <see cref="ReadOnlySequence{T}"/>, also where it spans segments.</summary>
 internal static class MultipartSearch

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
-namespace Pacs.DicomWeb.Http;
+namespace Pacs.Http;
 
 /// <summary>
 /// A media type with its parameters (RFC 9110 8.3.1, the syntax PS3.18 8.7 builds on):

@@ -1,4 +1,4 @@
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>
 /// A multipart/related body that breaks RFC 2046 5.1 in a way the reader cannot work around: no boundary

@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
-using Pacs.DicomWeb.Http;
+using Microsoft.AspNetCore.Http;
+using Pacs.Http;
 
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>
 /// Reads a multipart/related body (RFC 2387 over RFC 2046 5.1, as PS3.18 8.6.1.2 uses it for STOW-RS) one part at

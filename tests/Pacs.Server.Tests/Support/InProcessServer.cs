@@ -1,18 +1,22 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
-using Pacs.DicomWeb.Multipart;
+using Microsoft.Extensions.DependencyInjection;
+using Pacs.Archive;
+using Pacs.Http.Multipart;
+using Pacs.Storage;
 
 namespace Pacs.Server.Tests.Support;
 
 /// <summary>
-/// The embedded configuration as a user runs it (SQLite and files in a data folder, Kestrel on loopback), on a free
-/// port and a temporary data folder that is deleted afterwards; an HttpClient whose base address is the service root.
+/// Pacs.Server as a user runs it (Kestrel on loopback) in this process, on a free port and a temporary data folder that
+/// is deleted afterwards; the index and the store are SQLite and files unless settings say otherwise (see
+/// <see cref="ServerPeers"/>). An HttpClient whose base address is the service root.
 /// </summary>
-public sealed class EmbeddedServer : IAsyncDisposable
+public sealed class InProcessServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private EmbeddedServer(WebApplication app, string dataFolder, Uri serviceRoot)
+    private InProcessServer(WebApplication app, string dataFolder, Uri serviceRoot)
     {
         _app = app;
         DataFolder = dataFolder;
@@ -23,14 +27,38 @@ public sealed class EmbeddedServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <param name="settings">Further command-line settings, e.g. "--Pacs:Archive:DuplicatePolicy=Replace".</param>
-    public static async Task<EmbeddedServer> StartAsync(params string[] settings)
+    /// <summary>The server's services (its index, its store), for checks that look behind the HTTP interface.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The blob store the server writes to (files or Azure).</summary>
+    public IBlobStore Store => _app.Services.GetRequiredService<IBlobStore>();
+
+    /// <param name="settings">Command-line settings, e.g. "--Pacs:Archive:DuplicatePolicy=Replace".</param>
+    public static async Task<InProcessServer> StartAsync(params string[] settings)
     {
         var dataFolder = Path.Combine(Path.GetTempPath(), $"pacs-server-test-{Guid.NewGuid():N}");
         var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0", .. settings]);
         await PacsServer.StartAsync(app);
         var root = new Uri(app.Urls.Single().TrimEnd('/') + "/dicom-web/");
-        return new EmbeddedServer(app, dataFolder, root);
+        return new InProcessServer(app, dataFolder, root);
+    }
+
+    /// <summary>Every blob in the store, and every row of the instance table (any status).</summary>
+    public async Task<(List<string> Blobs, int InstanceRows)> TracesAsync()
+    {
+        var blobs = new List<string>();
+        await foreach (var item in Store.ListAsync(""))
+            blobs.Add(item.Name);
+        var database = _app.Services.GetRequiredService<ArchiveDatabase>();
+        await using var db = database.CreateContext();
+        return (blobs, db.Instances.Count());
+    }
+
+    /// <summary>Files left in the spool folder (spooled parts of uploads).</summary>
+    public IReadOnlyList<string> SpoolFiles()
+    {
+        var spool = Path.Combine(DataFolder, "spool");
+        return Directory.Exists(spool) ? Directory.GetFiles(spool, "*", SearchOption.AllDirectories) : [];
     }
 
     /// <summary>POST /studies with the files as parts of multipart/related; type="application/dicom".</summary>
@@ -76,6 +104,7 @@ public sealed class EmbeddedServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
         Directory.Delete(DataFolder, recursive: true);
     }
 }

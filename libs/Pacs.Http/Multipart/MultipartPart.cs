@@ -1,7 +1,7 @@
 using System.Globalization;
-using Pacs.DicomWeb.Http;
+using Pacs.Http;
 
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>
 /// One body part of a multipart/related message (RFC 2387): its header fields and a body stream that ends at the

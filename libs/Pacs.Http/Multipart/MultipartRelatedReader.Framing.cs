@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>The framing between bodies: preamble, delimiter lines and header blocks (RFC 2046 5.1.1).</summary>
 public sealed partial class MultipartRelatedReader

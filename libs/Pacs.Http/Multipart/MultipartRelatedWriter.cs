@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using Pacs.DicomWeb.Http;
+using Pacs.Http;
 
-namespace Pacs.DicomWeb.Multipart;
+namespace Pacs.Http.Multipart;
 
 /// <summary>
 /// Writes a multipart/related body (RFC 2387, RFC 2046 5.1.1) part by part to a stream, for WADO-RS instances,

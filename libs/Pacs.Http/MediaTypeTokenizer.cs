@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pacs.DicomWeb.Http;
+namespace Pacs.Http;
 
 /// <summary>Reads the pieces of a media type or Accept element: tokens, '=' and quoted-strings (RFC 9110 5.6).</summary>
 internal ref struct MediaTypeTokenizer

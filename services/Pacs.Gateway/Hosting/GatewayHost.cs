@@ -1,0 +1,77 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pacs.Dimse;
+
+namespace Pacs.Gateway.Hosting;
+
+/// <summary>
+/// The gateway's DIMSE listener as a hosted service: a <see cref="DimseServer"/> on
+/// <see cref="GatewayOptions.BindAddress"/>:<see cref="GatewayOptions.Port"/> with the <see cref="GatewayAssociationPolicy"/>
+/// built from the options, serving each association with a <see cref="GatewayDimseService"/>. Stopping lets running
+/// associations finish for a grace period, then aborts them (a C-STORE cut off that way was never acknowledged).
+/// </summary>
+public sealed class GatewayHost(GatewayOptions options, Func<DimseAssociation, DimseService> serviceFactory, ILogger<GatewayHost> logger) : IHostedService, IAsyncDisposable
+{
+    private static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
+    private DimseServer? _server;
+
+    /// <summary>Where the listener is bound (the actual port when 0 was configured); null before start.</summary>
+    public IPEndPoint? LocalEndPoint => _server?.LocalEndPoint;
+
+    /// <summary>The running listener; null before start and after stop.</summary>
+    public DimseServer? Server => _server;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException($"The gateway configuration ({GatewayOptions.ConfigurationSection}) is invalid:{Environment.NewLine}" + string.Join(Environment.NewLine, errors));
+        }
+
+        _server = DimseServer.Start(new DimseServerOptions
+        {
+            EndPoint = new IPEndPoint(IPAddress.Parse(options.BindAddress), options.Port),
+            Policy = new GatewayAssociationPolicy(options),
+            ServiceFactory = serviceFactory,
+            MaxAssociations = options.MaxAssociations,
+            Tls = LoadTls(options.Tls),
+            ConnectionFailed = (remote, error) => logger.LogInformation("DIMSE connection from {Remote} ended abnormally: {Reason}", remote, error.Message),
+        });
+        logger.LogInformation("Pacs gateway listening as AE {AeTitle} on {EndPoint}{Tls}", options.AeTitle, _server.LocalEndPoint, options.Tls?.CertificatePath is { Length: > 0 } ? " (TLS)" : string.Empty);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.StopAsync(StopGracePeriod).ConfigureAwait(false);
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private static DimseTlsServerOptions? LoadTls(GatewayTlsOptions? tls)
+    {
+        if (tls?.CertificatePath is not { Length: > 0 } path)
+        {
+            return null;
+        }
+
+        X509Certificate2 certificate;
+        if (path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".crt", StringComparison.OrdinalIgnoreCase))
+        {
+            certificate = X509Certificate2.CreateFromPemFile(path, tls.PrivateKeyPath);
+        }
+        else
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, tls.CertificatePassword);
+        }
+
+        return new DimseTlsServerOptions { ServerCertificate = certificate, RequireClientCertificate = tls.RequireClientCertificate };
+    }
+}
