@@ -255,7 +255,8 @@ if ! skip reads; then
     INDEX_COUNT=$(wc -l <"$WORK/index.list")
     # The filled folders are cached, keyed by the data and, for Pacs, by the index and storage code that wrote them.
     KEY_DATA=$(printf '%s|%s' "$(cat "$ROOT/index/.pacs-bench-args")" "$(cat "$ROOT/ct/.pacs-bench-args")" | sha256sum | cut -c1-12)
-    KEY_PACS=$(git -C "$REPO" rev-parse HEAD:libs/Pacs.Archive HEAD:libs/Pacs.Storage 2>/dev/null | sha256sum | cut -c1-12)
+    # What decides the on-disk format: the index schema (migrations) and the file store's layout.
+    KEY_PACS=$(git -C "$REPO" rev-parse HEAD:libs/Pacs.Archive/Migrations HEAD:libs/Pacs.Storage/FileSystem/FileSystemLayout.cs 2>/dev/null | sha256sum | cut -c1-12)
     FILLED_PACS=$ROOT/filled-pacs-$KEY_DATA-$KEY_PACS
     FILLED_ORTHANC=$ROOT/filled-orthanc-$KEY_DATA-$ORTHANC_VERSION
     if [[ ${PACS_BENCH_REFILL:-0} == 1 ]]; then rm -rf "$FILLED_PACS" "$FILLED_ORTHANC"; fi
