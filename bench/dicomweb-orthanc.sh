@@ -116,7 +116,10 @@ generate() { # NAME ARGS...: generates into $ROOT/NAME unless the cached copy wa
     mv "$dir.partial" "$dir"
 }
 # Lists in index.tsv order (patient, study, series, instance number), so that a list's slices are whole series.
-list_of() { awk -F'\t' -v d="$ROOT/$1" 'NR > 1 {print d "/" $1}' "$ROOT/$1/index.tsv"; }
+# (a COUNT rather than "| head": under pipefail a reader that stops early would fail the pipeline with SIGPIPE)
+list_of() { # NAME [COUNT]
+    awk -F'\t' -v d="$ROOT/$1" -v n="${2:-0}" 'NR > 1 && (n == 0 || NR <= n + 1) {print d "/" $1}' "$ROOT/$1/index.tsv"
+}
 
 # ct: 8 series x 500 CT instances, 512x512x16 bit, 2.1 GB. Rounds use 1,000 each; memory uses 1,000 (0.5 GB) and all.
 CT_ARGS=(--patients 1 --studies-per-patient 1 --series-per-study 8 --instances-per-series 500 --rows 512 --cols 512
@@ -251,7 +254,7 @@ verdict() { # text value bar higher|lower
 
 if ! skip reads; then
     list_of index >"$WORK/index.list"
-    list_of ct | head -n 500 >"$WORK/series500.list"
+    list_of ct 500 >"$WORK/series500.list"
     INDEX_COUNT=$(wc -l <"$WORK/index.list")
     # The filled folders are cached, keyed by the data and, for Pacs, by the index and storage code that wrote them.
     KEY_DATA=$(printf '%s|%s' "$(cat "$ROOT/index/.pacs-bench-args")" "$(cat "$ROOT/ct/.pacs-bench-args")" | sha256sum | cut -c1-12)
@@ -357,7 +360,7 @@ fi
 # ------------------------------------------------------------------ phase: memory during one large upload
 
 if ! skip memory; then
-    list_of ct | head -n 1000 >"$WORK/mem-0.5.list"
+    list_of ct 1000 >"$WORK/mem-0.5.list"
     list_of ct >"$WORK/mem-2.list"
     : >"$WORK/memory.out"
     for size in 0.5 2; do

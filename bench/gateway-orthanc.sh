@@ -378,7 +378,7 @@ fi
     else
         echo "Pacs $PACS_COMMIT: services/Pacs.Server (Release) with its gateway listener"
     fi
-    echo "vs Orthanc $ORTHANC_VERSION (default settings: SQLite index, file storage with SyncStorageArea), DCMTK $(storescu --version 2>/dev/null | awk 'NR == 1 {print $NF}' | tr -d v) tools with TCP_NODELAY=1"
+    echo "vs Orthanc $ORTHANC_VERSION (default settings: SQLite index, file storage with SyncStorageArea), DCMTK $(storescu --version 2>/dev/null | awk 'NR == 1 {match($0, /v[0-9.]+/); print substr($0, RSTART, RLENGTH)}') tools with TCP_NODELAY=1"
 } >>"$REPORT"
 
 if ! skip store; then
