@@ -86,7 +86,11 @@ public sealed class ArchiveDatabase
         if (IsPostgres)
             return;
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await db.Database.ExecuteSqlRawAsync(full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", cancellationToken).ConfigureAwait(false);
+        // A plain command on the context's connection: EF's raw-SQL path (command builder, diagnostics) cost several
+        // times the pragma itself, twice per ingested instance (docs/benchmarks.md). Called outside any transaction.
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
