@@ -68,13 +68,14 @@ public static class GatewayServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The archive over DICOMweb for the gateway on its own: STOW-RS and QIDO-RS to <see cref="GatewayOptions.ArchiveUrl"/>,
-    /// with <see cref="GatewayOptions.ArchiveBearerToken"/> when set.
+    /// The archive over DICOMweb for the gateway on its own: STOW-RS for what it forwards, QIDO-RS and WADO-RS for C-FIND,
+    /// C-MOVE and C-GET, all to <see cref="GatewayOptions.ArchiveUrl"/>, with <see cref="GatewayOptions.ArchiveBearerToken"/> when set.
     /// </summary>
     public static IServiceCollection AddPacsGatewayHttpArchive(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IArchiveUploader>(provider => new StowRsArchiveUploader(provider.GetRequiredService<GatewayOptions>(), provider.GetService<ILogger<StowRsArchiveUploader>>()));
+        services.AddPacsGatewayDicomWebQueryRetrieve();
         return services;
     }
 }
