@@ -69,7 +69,7 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _dataFolder = Directory.CreateTempSubdirectory("pacs-gateway-qr-").FullName;
-        _archive = PacsServer.Build([$"--Pacs:DataFolder={_dataFolder}", "--Pacs:Url=http://127.0.0.1:0"]);
+        _archive = PacsServer.Build([$"--Pacs:DataFolder={_dataFolder}", "--Pacs:Url=http://127.0.0.1:0", "--Pacs:Gateway:Enabled=false"]);
         await PacsServer.StartAsync(_archive);
         var root = new Uri(_archive.Urls.Single().TrimEnd('/') + "/dicom-web/");
         ArchiveClient = new HttpClient { BaseAddress = root, Timeout = TimeSpan.FromSeconds(60) };

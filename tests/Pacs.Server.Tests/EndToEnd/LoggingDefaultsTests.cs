@@ -32,7 +32,7 @@ public sealed class LoggingDefaultsTests
     {
         var capture = new CapturingProvider();
         var dataFolder = Path.Combine(Path.GetTempPath(), $"pacs-server-test-{Guid.NewGuid():N}");
-        var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0", .. settings],
+        var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0", "--Pacs:Gateway:Port=0", .. settings],
             builder => builder.Logging.AddProvider(capture));
         try
         {
