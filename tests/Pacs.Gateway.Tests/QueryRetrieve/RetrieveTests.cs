@@ -62,6 +62,34 @@ public sealed partial class RetrieveTests(QueryRetrieveFixture fixture)
         AssertReceived(received2.Path, chosen);
     }
 
+    [Theory]
+    [InlineData(ArchiveAccess.Http)]
+    [InlineData(ArchiveAccess.InProcess)]
+    public async Task Cmove_converts_rle_objects_for_a_destination_that_accepts_only_uncompressed_data(ArchiveAccess access)
+    {
+        var expected = fixture.RleStudy.Instances;
+        Assert.All(expected, i => Assert.Equal(DicomTransferSyntax.RLELossless.Uid, i.TransferSyntaxUid));
+        using var received = new TempFolder();
+        DcmtkResult result;
+        using (StartStoreScp(received.Path))
+        {
+            result = await MoveAsync(fixture.Port(access), QueryRetrieveFixture.DestinationAe, "-P",
+                ["QueryRetrieveLevel=PATIENT", $"PatientID={QueryRetrieveFixture.RlePatientId}"]);
+        }
+
+        Assert.Equal("0x0000", QueryTools.FinalStatus(result));
+        Assert.Equal(expected.Count, FinalCount(result.Output, "Completed"));
+        AssertReceived(received.Path, expected);
+        foreach (var path in Directory.GetFiles(received.Path))
+        {
+            var file = DicomFile.Open(path);
+            Assert.Equal(DicomTransferSyntax.ExplicitVRLittleEndian.Uid, file.FileMetaInformation.GetString(DicomTag.TransferSyntaxUID));
+            var pixels = file.Dataset.Get(DicomTag.PixelData);
+            Assert.NotNull(pixels);
+            Assert.Equal(32 * 32 * 2, pixels.Length);
+        }
+    }
+
     [Fact]
     public async Task Cmove_to_an_unknown_destination_fails_with_A801()
     {
