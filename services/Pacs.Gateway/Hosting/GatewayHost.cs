@@ -38,6 +38,7 @@ public sealed class GatewayHost(GatewayOptions options, Func<DimseAssociation, D
             Policy = new GatewayAssociationPolicy(options, worklist is not null),
             ServiceFactory = serviceFactory,
             MaxAssociations = options.MaxAssociations,
+            Timeouts = DimseTimeouts.Default with { Artim = options.AssociationRequestTimeout, Idle = options.IdleTimeout },
             Tls = LoadTls(options.Tls),
             ConnectionFailed = (remote, error) => logger.LogInformation("DIMSE connection from {Remote} ended abnormally: {Reason}", remote, error.Message),
         });
