@@ -79,7 +79,15 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _dataFolder = Directory.CreateTempSubdirectory("pacs-gateway-qr-").FullName;
-        _archive = PacsServer.Build([$"--Pacs:DataFolder={_dataFolder}", "--Pacs:Url=http://127.0.0.1:0"]);
+        // The server's own embedded gateway (on a free port, knowing the destinations) is the in-process gateway under test.
+        _archive = PacsServer.Build(
+        [
+            $"--Pacs:DataFolder={_dataFolder}", "--Pacs:Url=http://127.0.0.1:0", "--Pacs:Gateway:Port=0",
+            $"--Pacs:Gateway:Destinations:0:AeTitle={DestinationAe}", "--Pacs:Gateway:Destinations:0:Host=127.0.0.1",
+            $"--Pacs:Gateway:Destinations:0:Port={DestinationPort}",
+            $"--Pacs:Gateway:Destinations:1:AeTitle={UnreachableAe}", "--Pacs:Gateway:Destinations:1:Host=127.0.0.1",
+            $"--Pacs:Gateway:Destinations:1:Port={UnreachablePort}",
+        ]);
         await PacsServer.StartAsync(_archive);
         var root = new Uri(_archive.Urls.Single().TrimEnd('/') + "/dicom-web/");
         ArchiveClient = new HttpClient { BaseAddress = root, Timeout = TimeSpan.FromSeconds(60) };
@@ -100,7 +108,7 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
         var query = _archive.Services.GetRequiredService<IArchiveQuery>();
         var retrieve = _archive.Services.GetRequiredService<IArchiveRetrieve>();
         HttpGatewayPort = await StartGatewayAsync(options, new GatewayQueryRetrieve(http, http, options), null);
-        InProcessGatewayPort = await StartGatewayAsync(options, new GatewayQueryRetrieve(query, retrieve, options), null);
+        InProcessGatewayPort = _archive.Services.GetRequiredService<GatewayHost>().LocalEndPoint!.Port;
         var worklist = new FixedWorklist();
         WorklistGatewayPort = await StartGatewayAsync(options, new GatewayQueryRetrieve(query, retrieve, options, worklist), worklist);
         var gated = new GatedArchive(query, retrieve);

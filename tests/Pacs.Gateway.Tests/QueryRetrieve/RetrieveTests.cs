@@ -108,6 +108,10 @@ public sealed partial class RetrieveTests(QueryRetrieveFixture fixture)
         Assert.Equal(expected, FinalCount(result.Output, "Failed"));
         Assert.Equal(0, FinalCount(result.Output, "Completed"));
         Assert.True(result.Output.Contains($"{QueryRetrieveFixture.UnreachableAe} at 127.0.0.1:{fixture.UnreachablePort}", StringComparison.Ordinal), result.Output);
+
+        // PS3.4 C.4.2.1.5: the final response lists the instances that failed (movescu -d prints its identifier).
+        Assert.True(result.Output.Contains("FailedSOPInstanceUIDList", StringComparison.Ordinal), result.Output);
+        Assert.All(Instances.Where(i => i.StudyInstanceUid == study), i => Assert.Contains(i.SopInstanceUid, result.Output, StringComparison.Ordinal));
     }
 
     [Fact]
