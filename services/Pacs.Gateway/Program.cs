@@ -6,9 +6,6 @@ using Pacs.Gateway.Hosting;
 // or the command line (--Pacs:Gateway:Port=104); see docs/dimse-conformance.md.
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddPacsGatewayHttpArchive();
-
-// C-FIND, C-MOVE and C-GET: QIDO-RS and WADO-RS to the same archive.
-builder.Services.AddPacsGatewayDicomWebQueryRetrieve();
 builder.Services.AddPacsGateway(builder.Configuration);
 using var host = builder.Build();
 var options = host.Services.GetRequiredService<GatewayOptions>();

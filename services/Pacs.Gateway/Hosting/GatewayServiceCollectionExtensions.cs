@@ -68,13 +68,16 @@ public static class GatewayServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The archive over DICOMweb for the gateway on its own: STOW-RS and QIDO-RS to <see cref="GatewayOptions.ArchiveUrl"/>,
+    /// The archive over DICOMweb for the gateway on its own: STOW-RS, QIDO-RS and WADO-RS to <see cref="GatewayOptions.ArchiveUrl"/>,
     /// with <see cref="GatewayOptions.ArchiveBearerToken"/> when set.
     /// </summary>
     public static IServiceCollection AddPacsGatewayHttpArchive(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IArchiveUploader>(provider => new StowRsArchiveUploader(provider.GetRequiredService<GatewayOptions>(), provider.GetService<ILogger<StowRsArchiveUploader>>()));
+
+        // C-FIND, C-MOVE and C-GET: QIDO-RS and WADO-RS to the same archive.
+        services.AddPacsGatewayDicomWebQueryRetrieve();
         return services;
     }
 }

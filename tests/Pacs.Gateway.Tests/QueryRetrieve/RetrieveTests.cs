@@ -90,6 +90,28 @@ public sealed partial class RetrieveTests(QueryRetrieveFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(ArchiveAccess.Http)]
+    [InlineData(ArchiveAccess.InProcess)]
+    public async Task Cmove_sends_rle_objects_as_stored_to_a_destination_that_accepts_them(ArchiveAccess access)
+    {
+        var expected = fixture.RleStudy.Instances;
+        using var received = new TempFolder();
+        DcmtkResult result;
+        using (StartStoreScp(received.Path, "+xa"))
+        {
+            result = await MoveAsync(fixture.Port(access), QueryRetrieveFixture.DestinationAe, "-P",
+                ["QueryRetrieveLevel=PATIENT", $"PatientID={QueryRetrieveFixture.RlePatientId}"]);
+        }
+
+        Assert.Equal("0x0000", QueryTools.FinalStatus(result));
+        AssertReceived(received.Path, expected);
+        foreach (var path in Directory.GetFiles(received.Path))
+        {
+            Assert.Equal(DicomTransferSyntax.RLELossless.Uid, DicomFile.Open(path).FileMetaInformation.GetString(DicomTag.TransferSyntaxUID));
+        }
+    }
+
     [Fact]
     public async Task Cmove_to_an_unknown_destination_fails_with_A801()
     {
@@ -161,8 +183,9 @@ public sealed partial class RetrieveTests(QueryRetrieveFixture fixture)
         Assert.True(result.Output.Contains("SeriesInstanceUID is required at the SERIES level", StringComparison.Ordinal), result.Output);
     }
 
-    private DcmtkProcess StartStoreScp(string folder) =>
-        Dcmtk.StartServer("storescp", ["-aet", QueryRetrieveFixture.DestinationAe, "-od", folder, fixture.DestinationPort.ToString(CultureInfo.InvariantCulture)], fixture.DestinationPort);
+    private DcmtkProcess StartStoreScp(string folder, params string[] extra) =>
+        Dcmtk.StartServer("storescp", ["-aet", QueryRetrieveFixture.DestinationAe, "-od", folder, .. extra, fixture.DestinationPort.ToString(CultureInfo.InvariantCulture)],
+            fixture.DestinationPort);
 
     private static Task<DcmtkResult> MoveAsync(int port, string destination, string model, IEnumerable<string> keys, params string[] extra)
     {
