@@ -1,7 +1,7 @@
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pacs.Archive;
 using Pacs.Messaging.Bus;
+using Pacs.ServiceDefaults;
 using Pacs.Storage;
 
 namespace Pacs.Indexer;
@@ -18,6 +18,8 @@ public static class IndexerHost
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // Logs, OTLP telemetry, /health/live and /health/ready, graceful shutdown (Service:*; docs/deployment.md).
+        builder.AddServiceDefaults("pacs-indexer");
         var configuration = builder.Configuration;
 
         var database = new ArchiveDatabaseOptions();
@@ -36,14 +38,19 @@ public static class IndexerHost
         builder.Services.AddPacsArchive(database, archive);
         builder.Services.AddPacsIndexer(indexer);
         builder.Services.AddPacsBus(bus, x => x.AddIndexerConsumer(indexer, bus));
-        // Liveness has no checks (the process answers); readiness checks the dependencies.
-        builder.Services.AddHealthChecks().AddCheck<IndexDatabaseHealthCheck>("index-database", tags: ["ready"]);
+        // Liveness has no checks (the process answers); readiness checks the dependencies: the database and, since the
+        // indexer does nothing without it, the bus.
+        builder.Services.AddHealthChecks().AddCheck<IndexDatabaseHealthCheck>("index-database", tags: [ServiceHealth.ReadyTag]);
         builder.Services.AddSingleton<IndexDatabaseHealthCheck>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(o =>
+        {
+            foreach (var registration in o.Registrations.Where(r => r.Tags.Contains("masstransit")))
+                registration.Tags.Add(ServiceHealth.ReadyTag);
+        });
 
         var app = builder.Build();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") || c.Tags.Contains("masstransit") });
+        app.UseServiceDefaults();
+        app.MapServiceDefaults();
         return app;
     }
 

@@ -3,6 +3,9 @@ using System.Reflection;
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
 using Pacs.Gateway;
+using Pacs.Indexer;
+using Pacs.Messaging.Bus;
+using Pacs.Messaging.Outbox;
 using Pacs.ServiceDefaults;
 using Pacs.Storage;
 
@@ -18,19 +21,14 @@ internal static class ServiceConfiguration
     /// <summary>Environment variables read by the runtime or OpenTelemetry rather than a Pacs options class.</summary>
     private static readonly string[] PlatformPrefixes = ["ASPNETCORE_", "DOTNET_", "OTEL_", "TMPDIR"];
 
-    /// <summary>
-    /// Section "Bus" (libs/Pacs.Messaging BusOptions, on the bus branch): listed here until that library lands on
-    /// main, then replaced by ("Bus", typeof(BusOptions)).
-    /// </summary>
-    private static readonly string[] PendingBusKeys =
-    [
-        "Bus:Transport", "Bus:EntityPrefix", "Bus:RetryIntervalsMilliseconds:#", "Bus:RedeliveryIntervalsSeconds:#",
-        "Bus:PrefetchCount", "Bus:ConcurrentMessageLimit", "Bus:RabbitMq:Host", "Bus:RabbitMq:Port",
-        "Bus:RabbitMq:Username", "Bus:RabbitMq:Password", "Bus:RabbitMq:VirtualHost", "Bus:RabbitMq:UseTls",
-        "Bus:RabbitMq:Heartbeat", "Bus:RabbitMq:DelayedExchangePlugin",
-    ];
-
     private static readonly (string Section, Type Options)[] Defaults = [(ServiceOptions.ConfigurationSection, typeof(ServiceOptions))];
+
+    /// <summary>The bus and the outbox dispatcher (libs/Pacs.Messaging).</summary>
+    private static readonly (string Section, Type Options)[] Bus =
+    [
+        (BusOptions.ConfigurationSection, typeof(BusOptions)),
+        (OutboxDispatcherOptions.ConfigurationSection, typeof(OutboxDispatcherOptions)),
+    ];
 
     /// <summary>What a host of the archive binds (<see cref="ArchiveHosting.AddArchiveFromConfiguration"/>).</summary>
     private static readonly (string Section, Type Options)[] Archive =
@@ -45,11 +43,16 @@ internal static class ServiceConfiguration
     public static IReadOnlyDictionary<string, IReadOnlySet<string>> ByImage { get; } = new Dictionary<string, IReadOnlySet<string>>
     {
         ["pacs-dicomweb"] = Keys(
-            [.. Defaults, .. Archive, (DicomWebHosting.ConfigurationSection, typeof(PublicUrlOptions)), ("DicomWeb:Cors", typeof(DicomWebCorsOptions))],
-            ["DicomWeb:MetadataCacheBytes", .. PendingBusKeys]),
+            [.. Defaults, .. Archive, .. Bus, (DicomWebHosting.ConfigurationSection, typeof(PublicUrlOptions)), ("DicomWeb:Cors", typeof(DicomWebCorsOptions))],
+            ["DicomWeb:MetadataCacheBytes"]),
         ["pacs-gateway"] = Keys([.. Defaults, (GatewayOptions.ConfigurationSection, typeof(GatewayOptions))], []),
-        // The indexer (bus branch) owns the same archive and listens on the bus.
-        ["pacs-indexer"] = Keys([.. Defaults, .. Archive], PendingBusKeys),
+        // services/Pacs.Indexer/IndexerHost.cs: index database, archive settings, its own reading of Pacs:Storage, the bus.
+        ["pacs-indexer"] = Keys(
+            [
+                .. Defaults, ("Pacs:Database", typeof(ArchiveDatabaseOptions)), ("Pacs:Archive", typeof(ArchiveOptions)),
+                (IndexerStorageOptions.ConfigurationSection, typeof(IndexerStorageOptions)), (IndexerOptions.ConfigurationSection, typeof(IndexerOptions)),
+                (BusOptions.ConfigurationSection, typeof(BusOptions)),
+            ], []),
     };
 
     /// <summary>The service names the images are built from: services/Pacs.X/Dockerfile builds pacs-x.</summary>
