@@ -17,6 +17,8 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 [ -x "${PACS_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || need+=(postgresql)
 # The messaging and indexer tests start a real RabbitMQ from its binaries (tests/Pacs.Testing/RabbitMqServer.cs).
 [ -x "${PACS_RABBITMQ_SERVER:-/usr/lib/rabbitmq/bin/rabbitmq-server}" ] || need+=(rabbitmq-server)
+# The deployment tests build k8s/ with `kubectl kustomize` (tests/Pacs.Deploy.Tests/KustomizeTests.cs).
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 if [ ${#need[@]} -gt 0 ]; then
     echo "Installing test prerequisites: ${need[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -57,7 +57,15 @@ public sealed partial class IngestService
     public async Task<IngestResult> IngestAsync(Stream dicomPart, IngestOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dicomPart);
-        options ??= IngestOptions.Default;
+        using var activity = ArchiveTelemetry.ActivitySource.StartActivity("ingest");
+        long started = _clock.GetTimestamp();
+        var result = await IngestCoreAsync(dicomPart, options ?? IngestOptions.Default, cancellationToken).ConfigureAwait(false);
+        ArchiveTelemetry.Record(result, _clock.GetElapsedTime(started), activity);
+        return result;
+    }
+
+    private async Task<IngestResult> IngestCoreAsync(Stream dicomPart, IngestOptions options, CancellationToken cancellationToken)
+    {
 
         PartSpool spool;
         try
@@ -102,6 +110,24 @@ public sealed partial class IngestService
                     $"Study Instance UID (0020,000D) '{attributes.StudyInstanceUid}' differs from '{expected}' of the request.", attributes, spool.Length);
             }
 
+            if (_options.ValidationPolicy == IngestValidationPolicy.Strict)
+            {
+                IngestDefect? defect;
+                try
+                {
+                    defect = IngestValidator.Validate(file, spool.AsBulkDataSource());
+                }
+                catch (DicomException e)
+                {
+                    defect = new IngestDefect(StoreFailureReasons.CannotUnderstand, $"The object cannot be checked: {e.Message}");
+                }
+                if (defect is not null)
+                {
+                    return IngestResult.Refuse(defect.Reason, $"Refused by the strict ingest policy: {defect.Description}",
+                        attributes, spool.Length);
+                }
+            }
+
             var warnings = new List<IngestWarning>();
             if (InstanceAttributes.Inconsistency(file) is { } inconsistency)
                 warnings.Add(inconsistency);
@@ -122,6 +148,7 @@ public sealed partial class IngestService
         Reservation reservation;
         try
         {
+            using var reserveActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest reserve");
             var reserved = await ReserveAsync(attributes, spool, frameTable, policy, cancellationToken).ConfigureAwait(false);
             if (reserved.Result is { } early)
                 return early with { Warnings = [.. early.Warnings, .. warnings] };
@@ -135,6 +162,7 @@ public sealed partial class IngestService
 
         try
         {
+            using var putActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest blob put");
             using var content = spool.OpenRead();
             var put = await _store.PutAsync(reservation.BlobName, content,
                 new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier }, cancellationToken).ConfigureAwait(false);
@@ -154,6 +182,7 @@ public sealed partial class IngestService
             return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The object could not be stored: {e.Message}", attributes, spool.Length);
         }
 
+        using var commitActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest commit");
         return await CommitAsync(reservation, attributes, spool.Length, warnings).ConfigureAwait(false);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Pacs.Archive;
 
@@ -11,6 +12,11 @@ public sealed class ArchiveDatabase
 {
     private readonly DbContextOptions<SqliteArchiveDbContext>? _sqlite;
     private readonly DbContextOptions<PostgresArchiveDbContext>? _postgres;
+
+    // Contexts come from a pool: building one resolves a few dozen internal services, which took ~5% of the CPU of a
+    // small STOW-RS request (two contexts per instance; docs/benchmarks.md). A pooled context is reset when disposed.
+    private readonly PooledDbContextFactory<SqliteArchiveDbContext>? _sqlitePool;
+    private readonly PooledDbContextFactory<PostgresArchiveDbContext>? _postgresPool;
 
     // SQLite has one writer at a time. Writers that collide are retried by the driver with sleeps, which costs far more
     // under load than queueing them here; PostgreSQL needs no gate (row locks, group commit).
@@ -35,11 +41,13 @@ public sealed class ArchiveDatabase
                 _sqlite = new DbContextOptionsBuilder<SqliteArchiveDbContext>()
                     .UseSqlite(sqlite.ToString(), o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
+                _sqlitePool = new PooledDbContextFactory<SqliteArchiveDbContext>(_sqlite);
                 break;
             case ArchiveDatabaseProvider.PostgreSql:
                 _postgres = new DbContextOptionsBuilder<PostgresArchiveDbContext>()
                     .UseNpgsql(options.ConnectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
+                _postgresPool = new PooledDbContextFactory<PostgresArchiveDbContext>(_postgres);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
@@ -52,7 +60,7 @@ public sealed class ArchiveDatabase
 
     /// <summary>A new context; the caller disposes it.</summary>
     public ArchiveDbContext CreateContext() =>
-        _postgres is not null ? new PostgresArchiveDbContext(_postgres) : new SqliteArchiveDbContext(_sqlite!);
+        _postgresPool is not null ? _postgresPool.CreateDbContext() : _sqlitePool!.CreateDbContext();
 
     /// <summary>
     /// Waits for the right to run a write transaction: on SQLite one writer of this process at a time; on PostgreSQL
@@ -101,7 +109,11 @@ public sealed class ArchiveDatabase
         if (IsPostgres)
             return;
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await db.Database.ExecuteSqlRawAsync(full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", cancellationToken).ConfigureAwait(false);
+        // A plain command on the context's connection: EF's raw-SQL path (command builder, diagnostics) cost several
+        // times the pragma itself, twice per ingested instance (docs/benchmarks.md). Called outside any transaction.
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
