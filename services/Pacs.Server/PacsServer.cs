@@ -71,7 +71,9 @@ public static class PacsServer
     /// </summary>
     private static void AddEventsAndIndexer(WebApplicationBuilder builder)
     {
-        var bus = PacsBus.ReadOptions(builder.Configuration);
+        // The embedded server keeps serving when a configured broker is away: its readiness does not hang on it.
+        var bus = new BusOptions { BrokerDecidesReadiness = false };
+        builder.Configuration.GetSection(BusOptions.ConfigurationSection).Bind(bus);
         var dispatcher = new OutboxDispatcherOptions();
         builder.Configuration.GetSection(OutboxDispatcherOptions.ConfigurationSection).Bind(dispatcher);
         // In one process the in-memory bus loses unsent messages on a crash anyway and the indexer reconciles at start,

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pacs.Messaging.Bus;
 using Pacs.Messaging.Outbox;
 using Pacs.ServiceDefaults;
@@ -24,7 +23,7 @@ public static class DicomWebService
         builder.AddServiceDefaults(DefaultName);
         builder.AddArchiveFromConfiguration();
         builder.Services.AddDicomWeb(builder.Configuration);
-        AddEvents(builder);
+        AddOutboxPublishing(builder);
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 
@@ -37,29 +36,19 @@ public static class DicomWebService
     }
 
     /// <summary>
-    /// The outbox dispatcher that publishes what ingest and delete wrote to the outbox, on the bus of section <c>Bus</c>
-    /// (RabbitMQ unless configured otherwise: a service on its own shares events with the indexer over the broker).
+    /// The outbox dispatcher that publishes ingest's events (docs/messaging.md) on the bus (section <c>Bus</c>; RabbitMQ
+    /// unless configured otherwise, so events wait in the outbox rather than vanish into a bus nobody listens to). A
+    /// broker outage leaves readiness alone: ingest goes on and the events follow when the broker returns.
     /// </summary>
-    private static void AddEvents(WebApplicationBuilder builder)
+    private static void AddOutboxPublishing(WebApplicationBuilder builder)
     {
-        var bus = new BusOptions { Transport = BusTransport.RabbitMq };
+        var bus = new BusOptions { Transport = BusTransport.RabbitMq, BrokerDecidesReadiness = false };
         builder.Configuration.GetSection(BusOptions.ConfigurationSection).Bind(bus);
         var dispatcher = new OutboxDispatcherOptions();
         builder.Configuration.GetSection(OutboxDispatcherOptions.ConfigurationSection).Bind(dispatcher);
         builder.Services.AddPacsBus(bus);
         builder.Services.AddOutboxDispatcher(dispatcher);
-        // Ingest never waits on the broker (events stay in the outbox until it is back), so a broker outage must not
-        // take the API out of rotation: the bus check is left out of readiness here.
-        builder.Services.PostConfigure<HealthCheckServiceOptions>(o =>
-        {
-            foreach (var registration in o.Registrations.Where(IsBusCheck))
-                registration.Tags.Remove(ServiceHealth.ReadyTag);
-        });
     }
-
-    /// <summary>MassTransit's bus health check (tagged "masstransit").</summary>
-    internal static bool IsBusCheck(HealthCheckRegistration registration) =>
-        registration.Tags.Contains("masstransit") || registration.Name.Contains("masstransit", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Waits for the database and migrates it, then starts listening.</summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)

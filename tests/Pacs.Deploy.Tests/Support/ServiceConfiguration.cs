@@ -21,14 +21,14 @@ internal static class ServiceConfiguration
     /// <summary>Environment variables read by the runtime or OpenTelemetry rather than a Pacs options class.</summary>
     private static readonly string[] PlatformPrefixes = ["ASPNETCORE_", "DOTNET_", "OTEL_", "TMPDIR"];
 
-    private static readonly (string Section, Type Options)[] Defaults = [(ServiceOptions.ConfigurationSection, typeof(ServiceOptions))];
-
-    /// <summary>The bus and the outbox dispatcher (libs/Pacs.Messaging).</summary>
+    /// <summary>The bus and the outbox dispatcher (libs/Pacs.Messaging): read by every service on the bus.</summary>
     private static readonly (string Section, Type Options)[] Bus =
     [
         (BusOptions.ConfigurationSection, typeof(BusOptions)),
         (OutboxDispatcherOptions.ConfigurationSection, typeof(OutboxDispatcherOptions)),
     ];
+
+    private static readonly (string Section, Type Options)[] Defaults = [(ServiceOptions.ConfigurationSection, typeof(ServiceOptions))];
 
     /// <summary>What a host of the archive binds (<see cref="ArchiveHosting.AddArchiveFromConfiguration"/>).</summary>
     private static readonly (string Section, Type Options)[] Archive =
@@ -46,13 +46,9 @@ internal static class ServiceConfiguration
             [.. Defaults, .. Archive, .. Bus, (DicomWebHosting.ConfigurationSection, typeof(PublicUrlOptions)), ("DicomWeb:Cors", typeof(DicomWebCorsOptions))],
             ["DicomWeb:MetadataCacheBytes"]),
         ["pacs-gateway"] = Keys([.. Defaults, (GatewayOptions.ConfigurationSection, typeof(GatewayOptions))], []),
-        // services/Pacs.Indexer/IndexerHost.cs: index database, archive settings, its own reading of Pacs:Storage, the bus.
-        ["pacs-indexer"] = Keys(
-            [
-                .. Defaults, ("Pacs:Database", typeof(ArchiveDatabaseOptions)), ("Pacs:Archive", typeof(ArchiveOptions)),
-                (IndexerStorageOptions.ConfigurationSection, typeof(IndexerStorageOptions)), (IndexerOptions.ConfigurationSection, typeof(IndexerOptions)),
-                (BusOptions.ConfigurationSection, typeof(BusOptions)),
-            ], []),
+        // The indexer owns the same archive and listens on the bus.
+        ["pacs-indexer"] = Keys([.. Defaults, .. Archive, (BusOptions.ConfigurationSection, typeof(BusOptions)),
+            (IndexerOptions.ConfigurationSection, typeof(IndexerOptions))], []),
     };
 
     /// <summary>The service names the images are built from: services/Pacs.X/Dockerfile builds pacs-x.</summary>
