@@ -23,7 +23,7 @@ public static class RenderedEndpoints
         ArgumentNullException.ThrowIfNull(routes);
         const string Instance = "/studies/{study}/series/{series}/instances/{instance}";
         routes.MapGet($"{Instance}/rendered", (HttpContext c, string study, string series, string instance, RetrieveService r) =>
-            RenderAsync(c, r, study, series, instance, "1", thumbnail: false));
+            RenderAsync(c, r, study, series, instance, null, thumbnail: false));
         routes.MapGet($"{Instance}/frames/{{frames}}/rendered", (HttpContext c, string study, string series, string instance, string frames, RetrieveService r) =>
             RenderAsync(c, r, study, series, instance, frames, thumbnail: false));
         routes.MapGet($"{Instance}/thumbnail", (HttpContext c, string study, string series, string instance, RetrieveService r) =>
@@ -41,11 +41,14 @@ public static class RenderedEndpoints
         return routes;
     }
 
-    private static async Task RenderAsync(HttpContext context, RetrieveService retrieve, string study, string? series, string? sop, string frameList, bool thumbnail)
+    /// <param name="frameList">The frames named in the path; null for the instance resource, which is its first frame, or
+    /// every frame as multipart/related when the client asks for that (PS3.18 10.4.1.1.3: a multi-frame instance
+    /// rendered).</param>
+    private static async Task RenderAsync(HttpContext context, RetrieveService retrieve, string study, string? series, string? sop, string? frameList, bool thumbnail)
     {
         var cancellationToken = context.RequestAborted;
         var request = context.Request;
-        var numbers = FrameEndpoints.ParseFrameList(frameList);
+        var numbers = FrameEndpoints.ParseFrameList(frameList ?? "1");
         if (numbers.Count != 1 && thumbnail)
         {
             throw new DicomWebException(DicomWebProblem.BadRequest("A thumbnail is one image; name one frame."));
@@ -56,6 +59,11 @@ public static class RenderedEndpoints
         // A study or series thumbnail shows its first instance in QIDO order (series number, instance number).
         var instance = (await RetrieveEndpoints.FindAsync(retrieve, study, series, sop, cancellationToken).ConfigureAwait(false))[0];
         var frameCount = instance.Frames?.Count ?? instance.NumberOfFrames;
+        if (frameList is null && frameCount > 1 && MultipartImageType(request) is not null)
+        {
+            numbers = Enumerable.Range(1, frameCount.Value).ToList();
+        }
+
         var missing = numbers.FirstOrDefault(n => frameCount is null or 0 || n > frameCount);
         if (missing > 0)
         {

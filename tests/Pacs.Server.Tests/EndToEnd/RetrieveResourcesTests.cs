@@ -137,6 +137,12 @@ public sealed class RetrieveResourcesTests(ServerPeers peers)
         var frames = await server.GetPartsAsync($"{InstanceUrl(DicomFile.Open(TestPaths.CorpusFile(MultiFrame)).Dataset)}/frames/1,5,10/rendered", "image/jpeg");
         Assert.Equal(3, frames.Count);
         Assert.All(frames, p => Assert.Equal([0xFF, 0xD8], p.Body[..2]));
+        // The multi-frame instance rendered: its first frame as one image, or every frame when multipart is asked for.
+        var instanceUrl = InstanceUrl(DicomFile.Open(TestPaths.CorpusFile(MultiFrame)).Dataset);
+        using (var single = await SendAsync(server, $"{instanceUrl}/rendered", "image/jpeg"))
+            Assert.Equal("image/jpeg", single.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(10, (await server.GetPartsAsync($"{instanceUrl}/rendered", "multipart/related; type=\"image/jpeg\"")).Count);
+
         using var missing = await SendAsync(server, $"{InstanceUrl(DicomFile.Open(TestPaths.CorpusFile(MultiFrame)).Dataset)}/frames/1,11/rendered", "image/jpeg");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("no frame 11", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
