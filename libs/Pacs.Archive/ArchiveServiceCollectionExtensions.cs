@@ -34,6 +34,7 @@ public static class ArchiveServiceCollectionExtensions
         services.AddSingleton<IMetadataDocuments>(sp => sp.GetRequiredService<SeriesMetadataDocuments>());
         services.AddSingleton(sp => new ChangeFeedReader(sp.GetRequiredService<ArchiveDatabase>()));
         services.AddSingleton(sp => new OutboxStore(sp.GetRequiredService<ArchiveDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Pacs.Messaging.Outbox.IOutboxStore>(sp => sp.GetRequiredService<OutboxStore>());
         return services;
     }
 }

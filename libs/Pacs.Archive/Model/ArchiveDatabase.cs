@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Pacs.Archive;
 
@@ -11,6 +12,11 @@ public sealed class ArchiveDatabase
 {
     private readonly DbContextOptions<SqliteArchiveDbContext>? _sqlite;
     private readonly DbContextOptions<PostgresArchiveDbContext>? _postgres;
+
+    // Contexts come from a pool: building one resolves a few dozen internal services, which took ~5% of the CPU of a
+    // small STOW-RS request (two contexts per instance; docs/benchmarks.md). A pooled context is reset when disposed.
+    private readonly PooledDbContextFactory<SqliteArchiveDbContext>? _sqlitePool;
+    private readonly PooledDbContextFactory<PostgresArchiveDbContext>? _postgresPool;
 
     // SQLite has one writer at a time. Writers that collide are retried by the driver with sleeps, which costs far more
     // under load than queueing them here; PostgreSQL needs no gate (row locks, group commit).
@@ -35,11 +41,13 @@ public sealed class ArchiveDatabase
                 _sqlite = new DbContextOptionsBuilder<SqliteArchiveDbContext>()
                     .UseSqlite(sqlite.ToString(), o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
+                _sqlitePool = new PooledDbContextFactory<SqliteArchiveDbContext>(_sqlite);
                 break;
             case ArchiveDatabaseProvider.PostgreSql:
                 _postgres = new DbContextOptionsBuilder<PostgresArchiveDbContext>()
                     .UseNpgsql(options.ConnectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
+                _postgresPool = new PooledDbContextFactory<PostgresArchiveDbContext>(_postgres);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
@@ -52,7 +60,7 @@ public sealed class ArchiveDatabase
 
     /// <summary>A new context; the caller disposes it.</summary>
     public ArchiveDbContext CreateContext() =>
-        _postgres is not null ? new PostgresArchiveDbContext(_postgres) : new SqliteArchiveDbContext(_sqlite!);
+        _postgresPool is not null ? _postgresPool.CreateDbContext() : _sqlitePool!.CreateDbContext();
 
     /// <summary>
     /// Waits for the right to run a write transaction: on SQLite one writer of this process at a time; on PostgreSQL
@@ -67,6 +75,29 @@ public sealed class ArchiveDatabase
     }
 
     /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction on a new context and commits it with the changes the work
+    /// left pending: the way services beside the archive (the indexer) write to the index. Writers of this process are
+    /// admitted one at a time on SQLite, as the archive's own are, so they queue instead of colliding with ingest.
+    /// <paramref name="durable"/> false lets the commit return before it reaches the disk — right for derived data that
+    /// can be rebuilt; a later durable commit (every ingest's) makes it durable too.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<ArchiveDbContext, CancellationToken, Task<T>> work, bool durable = true,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var db = CreateContext();
+        await SetSqliteSynchronousAsync(db, full: durable, cancellationToken).ConfigureAwait(false);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (!durable)
+            await RelaxPostgresCommitAsync(db, cancellationToken).ConfigureAwait(false);
+        var result = await work(db, cancellationToken).ConfigureAwait(false);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
     /// On SQLite, sets whether the next commits on this context's connection wait for the disk (<c>PRAGMA
     /// synchronous</c>, per connection). A reservation may commit without waiting: in WAL mode the later, fully
     /// synchronous commit that acknowledges the instance writes the log up to and including it, and a reservation lost
@@ -78,7 +109,11 @@ public sealed class ArchiveDatabase
         if (IsPostgres)
             return;
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await db.Database.ExecuteSqlRawAsync(full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;", cancellationToken).ConfigureAwait(false);
+        // A plain command on the context's connection: EF's raw-SQL path (command builder, diagnostics) cost several
+        // times the pragma itself, twice per ingested instance (docs/benchmarks.md). Called outside any transaction.
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -10,14 +10,13 @@ namespace Pacs.DicomWeb.Retrieve;
 /// <summary>
 /// WADO-RS rendered and thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.4; parameters PS3.18 8.3.5): one frame
 /// rendered to image/jpeg (default) or image/png with window, viewport and quality. The frame comes from the
-/// archive's range reads; native and RLE data are rendered, other compressed data is refused with 406 for now.
+/// archive's range reads; native data and every syntax the codec registry decodes (RLE, JPEG, JPEG-LS) are rendered,
+/// others (e.g. JPEG 2000) are refused with 406 naming the syntax.
 /// Resources of several images — a study or series rendered (every frame of every instance, in retrieve order) and a
 /// list of frames — answer multipart/related with one image part each (PS3.18 10.4.1.1.3, 8.7.3.5).
 /// </summary>
 public static class RenderedEndpoints
 {
-    private const string Rle = "1.2.840.10008.1.2.5";
-
     public static IEndpointRouteBuilder MapRenderedEndpoints(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
@@ -180,10 +179,10 @@ public static class RenderedEndpoints
         RenderedImage image;
         try
         {
-            var pixels = Decode(instance, header, frame);
+            var syntax = DicomTransferSyntax.Lookup(instance.TransferSyntaxUid);
             image = thumbnail
-                ? FrameRenderer.RenderThumbnail(PixelDescription.FromDataset(header), pixels, parameters)
-                : FrameRenderer.Render(header, pixels, parameters);
+                ? StoredFrameRenderer.RenderThumbnail(header, syntax, frame, parameters)
+                : StoredFrameRenderer.Render(header, syntax, frame, parameters);
         }
         catch (ImageRenderingException exception)
         {
@@ -194,23 +193,5 @@ public static class RenderedEndpoints
         using var buffer = new MemoryStream();
         RenderedMediaTypes.Encode(buffer, image, mediaType, parameters);
         return buffer.ToArray();
-    }
-
-    /// <summary>Native frames are already little-endian samples; RLE frames are decoded (PS3.5 G); others are not decoded here yet.</summary>
-    private static byte[] Decode(StoredInstance instance, DicomDataset header, byte[] frame)
-    {
-        var syntax = DicomTransferSyntax.Lookup(instance.TransferSyntaxUid);
-        if (syntax is null || !syntax.IsEncapsulated)
-        {
-            return frame;
-        }
-
-        if (instance.TransferSyntaxUid == Rle)
-        {
-            return FrameEndpoints.DecodeRle(header, frame);
-        }
-
-        throw new DicomWebException(DicomWebProblem.NotAcceptable(
-            $"Instance {instance.SopInstanceUid} is stored in {syntax.Name}; rendering it needs a decoder this server does not have yet.") with { Uid = instance.SopInstanceUid });
     }
 }
