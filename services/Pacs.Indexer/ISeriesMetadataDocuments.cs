@@ -1,3 +1,5 @@
+using Pacs.Archive;
+
 namespace Pacs.Indexer;
 
 /// <summary>
@@ -21,4 +23,11 @@ public interface ISeriesMetadataDocuments
 public sealed class NoSeriesMetadataDocuments : ISeriesMetadataDocuments
 {
     public Task RebuildAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default) => Task.CompletedTask;
+}
+
+/// <summary>The archive's stored per-series documents (<see cref="IMetadataDocuments"/>), rebuilt ahead of the first metadata request.</summary>
+public sealed class ArchiveSeriesMetadataDocuments(IMetadataDocuments documents) : ISeriesMetadataDocuments
+{
+    public Task RebuildAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default) =>
+        documents.RebuildSeriesAsync(studyInstanceUid, seriesInstanceUid, cancellationToken);
 }

@@ -16,14 +16,17 @@ public static class IndexerServiceCollectionExtensions
     /// Adds the projector, the document refresher, the start-up reconcile and the rebuilder. Needs the archive
     /// (<c>AddPacsArchive</c>) and an <see cref="IBlobStore"/>; the bus and its consumer come from
     /// <see cref="AddIndexerConsumer"/> inside <see cref="PacsBus.AddPacsBus"/>. A registered
-    /// <see cref="ISeriesMetadataDocuments"/> is used; otherwise documents are not built (<see cref="NoSeriesMetadataDocuments"/>).
+    /// <see cref="ISeriesMetadataDocuments"/> is used; otherwise the archive's stored documents (<see cref="ArchiveSeriesMetadataDocuments"/>
+    /// over <c>IMetadataDocuments</c>, which <c>AddPacsArchive</c> registers), or none (<see cref="NoSeriesMetadataDocuments"/>).
     /// </summary>
     public static IServiceCollection AddPacsIndexer(this IServiceCollection services, IndexerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(options ?? new IndexerOptions());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ISeriesMetadataDocuments, NoSeriesMetadataDocuments>();
+        services.TryAddSingleton<ISeriesMetadataDocuments>(sp => sp.GetService<IMetadataDocuments>() is { } documents
+            ? new ArchiveSeriesMetadataDocuments(documents)
+            : new NoSeriesMetadataDocuments());
         services.AddSingleton(sp => new IndexProjector(sp.GetRequiredService<ArchiveDatabase>(), sp.GetRequiredService<IngestService>(),
             sp.GetRequiredService<IndexerOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<IndexProjector>>()));
         services.AddSingleton(sp => new SeriesDocumentRefresher(sp.GetRequiredService<ArchiveDatabase>(), sp.GetRequiredService<IndexProjector>(),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
+using Pacs.Archive;
 using Pacs.Archive.Tests.Support;
 using Pacs.Indexer.Tests.Support;
 using Pacs.Messaging.Bus;
@@ -66,8 +67,10 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
         await using (var db = site.Database.CreateContext())
             await db.Outbox.Where(o => o.MessageType == EventCatalog.InstanceStored).ExecuteUpdateAsync(s => s.SetProperty(o => o.DispatchedAt, (DateTimeOffset?)null));
         node.Dispatcher.Wake();
+        OutboxMessageRow pending;
+        await using (var db = site.Database.CreateContext())
+            pending = await db.Outbox.AsNoTracking().Where(o => o.MessageType == EventCatalog.InstanceStored).OrderBy(o => o.Id).FirstAsync();
         // And the broker hands one of them out once more (same message id, as a redelivery would).
-        var pending = (await site.Outbox.ReadPendingAsync()).First();
         var copy = (InstanceStored)EventCatalog.Deserialize(pending.MessageType, pending.Payload);
         await ((IBus)node.Services.GetService(typeof(IBus))!).Publish(copy, c => c.MessageId = EventCatalog.MessageIdOf(copy));
 
