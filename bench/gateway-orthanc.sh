@@ -312,7 +312,7 @@ if ! skip idle; then
     for name in pacs orthanc; do
         read -r port ae pid <<<"$(target "$name")"
         say "idle: $IDLE associations into $name, held $IDLE_HOLD s ..."
-        line=$("$HOST" idle --port "$port" --ae "$ae" --count "$IDLE" --hold "$IDLE_HOLD" --pid "$pid" 2>>"$WORK/idle-$name.err" || true)
+        line=$("$HOST" idle --port "$port" --ae "$ae" --count "$IDLE" --hold "$IDLE_HOLD" --batch 250 --pid "$pid" 2>>"$WORK/idle-$name.err" || true)
         [[ -n $line ]] || line="idle (the client failed: $(tail -n 1 "$WORK/idle-$name.err"))"
         kill -0 "$pid" 2>/dev/null || line="$line server_exited=1"
         say "  $name: $line"
@@ -327,12 +327,13 @@ stop_orthanc
 if ! skip find; then
     # Over the 100k index of dicomweb-orthanc.sh when it has filled Orthanc (and Pacs, in server mode), else over the
     # store phase's data (which that phase leaves in $WORK).
-    FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -Ev '\.(partial|json)$' | head -n 1 || true)
+    # Only finished fills: a fill in progress or its settings file carries a suffix.
+    FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -E '/filled-orthanc-[0-9a-f]{12}-[0-9.]+$' | head -n 1 || true)
     if [[ -n $FILLED_ORTHANC && -f $ROOT/index/index.tsv ]]; then
         FIND_INDEX=$ROOT/index/index.tsv
         FIND_WHAT="the 100,000-instance index of dicomweb-orthanc.sh (+500 CT)"
         ORTHANC_FIND_FOLDER=$FILLED_ORTHANC
-        PACS_FIND_FOLDER=$(ls -d "$ROOT"/filled-pacs-* 2>/dev/null | grep -Ev '\.(partial|json)$' | head -n 1 || true)
+        PACS_FIND_FOLDER=$(ls -d "$ROOT"/filled-pacs-* 2>/dev/null | grep -E '/filled-pacs-[0-9a-f]{12}-[0-9a-f]{12}$' | head -n 1 || true)
     else
         FIND_INDEX=$ROOT/ct/index.tsv
         FIND_WHAT="the CT study of the store phase"
