@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test project of Pacs. Installs what the tests need on Debian (DCMTK, pydicom, numpy, Pillow, Node.js with npm,
-# PostgreSQL) when missing,
+# PostgreSQL, RabbitMQ) when missing,
 # then builds once and runs each test project, and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,10 @@ command -v dcmdump >/dev/null 2>&1 || need+=(dcmtk)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 # The archive tests start a real PostgreSQL 15 from its binaries (tests/Pacs.Testing/PostgresServer.cs).
 [ -x "${PACS_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || need+=(postgresql)
+# The messaging and indexer tests start a real RabbitMQ from its binaries (tests/Pacs.Testing/RabbitMqServer.cs).
+[ -x "${PACS_RABBITMQ_SERVER:-/usr/lib/rabbitmq/bin/rabbitmq-server}" ] || need+=(rabbitmq-server)
+# The deployment tests build k8s/ with `kubectl kustomize` (tests/Pacs.Deploy.Tests/KustomizeTests.cs).
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 if [ ${#need[@]} -gt 0 ]; then
     echo "Installing test prerequisites: ${need[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

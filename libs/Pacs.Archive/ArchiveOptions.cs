@@ -18,6 +18,12 @@ public sealed class ArchiveOptions
     /// <summary>Policy for a different object under a stored SOP Instance UID. Default <see cref="DuplicatePolicy.Reject"/>.</summary>
     public DuplicatePolicy DuplicatePolicy { get; set; } = DuplicatePolicy.Reject;
 
+    /// <summary>
+    /// What ingest does with an object the reader can read but that breaks the standard. Default
+    /// <see cref="IngestValidationPolicy.Strict"/>: refused, naming the defect (<see cref="IngestValidator"/>).
+    /// </summary>
+    public IngestValidationPolicy ValidationPolicy { get; set; } = IngestValidationPolicy.Strict;
+
     /// <summary>First segment of every instance blob name (<c>{prefix}/{SOP Instance UID}/{unique id}</c>). Default <c>instances</c>.</summary>
     public string BlobPrefix { get; set; } = "instances";
 

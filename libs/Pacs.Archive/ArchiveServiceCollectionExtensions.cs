@@ -31,6 +31,7 @@ public static class ArchiveServiceCollectionExtensions
             sp.GetRequiredService<ArchiveOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<ArchiveSweeper>>()));
         services.AddSingleton(sp => new ChangeFeedReader(sp.GetRequiredService<ArchiveDatabase>()));
         services.AddSingleton(sp => new OutboxStore(sp.GetRequiredService<ArchiveDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Pacs.Messaging.Outbox.IOutboxStore>(sp => sp.GetRequiredService<OutboxStore>());
         return services;
     }
 }

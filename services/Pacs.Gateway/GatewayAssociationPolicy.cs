@@ -45,7 +45,12 @@ public sealed class GatewayAssociationPolicy : DimseAssociationPolicy
     private readonly IReadOnlyList<GatewayCallingAe>? _allowList;
     private readonly ConcurrentDictionary<string, (DateTime Expires, IPAddress[] Addresses)> _resolved = new(StringComparer.OrdinalIgnoreCase);
 
-    public GatewayAssociationPolicy(GatewayOptions options)
+    /// <param name="options">The gateway's configuration.</param>
+    /// <param name="worklistAvailable">
+    /// Whether a worklist source is registered: without one the Modality Worklist presentation context is refused
+    /// (abstract syntax not supported, PS3.8 9.3.3.2), so a modality learns at association time that there is no worklist.
+    /// </param>
+    public GatewayAssociationPolicy(GatewayOptions options, bool worklistAvailable = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         CalledAeTitles = options.CalledAeTitles;
@@ -59,7 +64,10 @@ public sealed class GatewayAssociationPolicy : DimseAssociationPolicy
         };
         foreach (var sopClass in QueryRetrieveSopClasses)
         {
-            syntaxes[sopClass] = DimseTransferSyntaxes.Uncompressed;
+            if (sopClass != DicomUid.ModalityWorklistInformationModelFind || worklistAvailable)
+            {
+                syntaxes[sopClass] = DimseTransferSyntaxes.Uncompressed;
+            }
         }
 
         AbstractSyntaxes = syntaxes;

@@ -72,6 +72,15 @@ public sealed class GatewayOptions
     /// <summary>Largest number of operations a peer may have outstanding on one association (asynchronous window). Default 1.</summary>
     public int MaxOperationsPerformed { get; set; } = 1;
 
+    /// <summary>
+    /// How long a connection may stay without a complete A-ASSOCIATE-RQ (the ARTIM timer, PS3.8 9.1.5): a half-open or
+    /// silent connection is closed after it. Default 30 s.
+    /// </summary>
+    public TimeSpan AssociationRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an established association may stay silent before it is aborted. Default 2 minutes.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>TLS on the listener (PS3.15 B.1); null or without a certificate for plain TCP.</summary>
     public GatewayTlsOptions? Tls { get; set; }
 

@@ -1,6 +1,11 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
+using Pacs.Server.Gateway;
+using Pacs.Indexer;
+using Pacs.Messaging.Bus;
+using Pacs.Messaging.Outbox;
+using Pacs.ServiceDefaults;
 using Pacs.Storage;
 
 namespace Pacs.Server;
@@ -27,6 +32,7 @@ public static class PacsServer
         // (docs/benchmarks.md); warnings and errors are still logged.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = LoggingDefaults });
         configure?.Invoke(builder);
+        builder.AddServiceDefaults("pacs-server");
 
         var options = new PacsServerOptions();
         builder.Configuration.GetSection(PacsServerOptions.ConfigurationSection).Bind(options);
@@ -46,6 +52,13 @@ public static class PacsServer
         builder.Services.AddSingleton<IBlobStore>(_ => storage.CreateStore(dataFolder));
         builder.Services.AddPacsArchive(database, archive);
         builder.Services.AddDicomWeb(builder.Configuration);
+        AddEventsAndIndexer(builder);
+
+        // The DIMSE gateway in the same process: C-STORE spooled, then ingested here directly (services/Pacs.Server/Gateway).
+        builder.Services.AddEmbeddedGatewayStorage(builder.Configuration, dataFolder);
+        // The embedded gateway's C-FIND, C-MOVE and C-GET reach the archive in process (services/Pacs.Server/Gateway).
+        builder.Services.AddPacsGatewayInProcessArchive();
+        builder.Services.AddArchiveHealthChecks();
 
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
@@ -53,8 +66,33 @@ public static class PacsServer
 
         var app = builder.Build();
         app.UseDicomWeb();
+        app.UseServiceDefaults();
+        app.MapServiceDefaults();
         app.MapDicomWeb(app.Services.GetRequiredService<PublicUrlOptions>().ServicePath);
         return app;
+    }
+
+    /// <summary>
+    /// The bus (in memory unless "Bus:Transport" says RabbitMq), the outbox dispatcher that publishes ingest's events,
+    /// and the indexer's consumer in this process ("Pacs:Indexer:Enabled" false when a separate indexer runs).
+    /// </summary>
+    private static void AddEventsAndIndexer(WebApplicationBuilder builder)
+    {
+        var bus = PacsBus.ReadOptions(builder.Configuration);
+        var dispatcher = new OutboxDispatcherOptions();
+        builder.Configuration.GetSection(OutboxDispatcherOptions.ConfigurationSection).Bind(dispatcher);
+        // In one process the in-memory bus loses unsent messages on a crash anyway and the indexer reconciles at start,
+        // so its derived-data commits need not wait for the disk (ingest's own commits always do).
+        var indexer = new IndexerOptions { DurableCommits = bus.Transport != BusTransport.InMemory };
+        builder.Configuration.GetSection(IndexerOptions.ConfigurationSection).Bind(indexer);
+        if (indexer.Enabled)
+            builder.Services.AddPacsIndexer(indexer);
+        builder.Services.AddPacsBus(bus, x =>
+        {
+            if (indexer.Enabled)
+                x.AddIndexerConsumer(indexer, bus);
+        });
+        builder.Services.AddOutboxDispatcher(dispatcher);
     }
 
     /// <summary>Applies migrations, finishes what a previous process left, starts listening, and says where.</summary>

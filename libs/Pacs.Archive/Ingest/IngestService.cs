@@ -20,7 +20,7 @@ namespace Pacs.Archive;
 /// then its blob); whatever a crash leaves behind is a Creating row or an unreferenced blob, which
 /// <see cref="ArchiveSweeper"/> removes. A refused part never writes a row or a blob.
 /// </summary>
-public sealed class IngestService
+public sealed partial class IngestService
 {
     private static readonly DicomReadOptions ReadOptions = new() { BulkDataThresholdBytes = 16 * 1024 };
     private static readonly TimeSpan CompensationTimeout = TimeSpan.FromSeconds(30);
@@ -57,7 +57,15 @@ public sealed class IngestService
     public async Task<IngestResult> IngestAsync(Stream dicomPart, IngestOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dicomPart);
-        options ??= IngestOptions.Default;
+        using var activity = ArchiveTelemetry.ActivitySource.StartActivity("ingest");
+        long started = _clock.GetTimestamp();
+        var result = await IngestCoreAsync(dicomPart, options ?? IngestOptions.Default, cancellationToken).ConfigureAwait(false);
+        ArchiveTelemetry.Record(result, _clock.GetElapsedTime(started), activity);
+        return result;
+    }
+
+    private async Task<IngestResult> IngestCoreAsync(Stream dicomPart, IngestOptions options, CancellationToken cancellationToken)
+    {
 
         PartSpool spool;
         try
@@ -102,6 +110,24 @@ public sealed class IngestService
                     $"Study Instance UID (0020,000D) '{attributes.StudyInstanceUid}' differs from '{expected}' of the request.", attributes, spool.Length);
             }
 
+            if (_options.ValidationPolicy == IngestValidationPolicy.Strict)
+            {
+                IngestDefect? defect;
+                try
+                {
+                    defect = IngestValidator.Validate(file, spool.AsBulkDataSource());
+                }
+                catch (DicomException e)
+                {
+                    defect = new IngestDefect(StoreFailureReasons.CannotUnderstand, $"The object cannot be checked: {e.Message}");
+                }
+                if (defect is not null)
+                {
+                    return IngestResult.Refuse(defect.Reason, $"Refused by the strict ingest policy: {defect.Description}",
+                        attributes, spool.Length);
+                }
+            }
+
             var warnings = new List<IngestWarning>();
             if (InstanceAttributes.Inconsistency(file) is { } inconsistency)
                 warnings.Add(inconsistency);
@@ -122,6 +148,7 @@ public sealed class IngestService
         Reservation reservation;
         try
         {
+            using var reserveActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest reserve");
             var reserved = await ReserveAsync(attributes, spool, frameTable, policy, cancellationToken).ConfigureAwait(false);
             if (reserved.Result is { } early)
                 return early with { Warnings = [.. early.Warnings, .. warnings] };
@@ -135,6 +162,7 @@ public sealed class IngestService
 
         try
         {
+            using var putActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest blob put");
             using var content = spool.OpenRead();
             var put = await _store.PutAsync(reservation.BlobName, content,
                 new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier }, cancellationToken).ConfigureAwait(false);
@@ -154,6 +182,7 @@ public sealed class IngestService
             return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The object could not be stored: {e.Message}", attributes, spool.Length);
         }
 
+        using var commitActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest commit");
         return await CommitAsync(reservation, attributes, spool.Length, warnings).ConfigureAwait(false);
     }
 
@@ -232,31 +261,9 @@ public sealed class IngestService
                 var now = _clock.GetUtcNow();
                 var (studyRowId, seriesRowId) = await FindOrAddParentsAsync(db, a, now, cancellationToken).ConfigureAwait(false);
                 int version = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
-                var row = new InstanceRow
-                {
-                    SopInstanceUid = a.SopInstanceUid!,
-                    Version = version,
-                    Status = InstanceStatus.Creating,
-                    SeriesRowId = seriesRowId,
-                    StudyRowId = studyRowId,
-                    SopClassUid = a.SopClassUid!,
-                    InstanceNumber = a.InstanceNumber,
-                    AcquisitionDateTime = a.AcquisitionDateTime,
-                    Rows = a.Rows,
-                    Columns = a.Columns,
-                    BitsAllocated = a.BitsAllocated,
-                    NumberOfFrames = a.NumberOfFrames,
-                    TransferSyntaxUid = a.TransferSyntaxUid,
-                    Sha256 = spool.Sha256,
-                    SizeBytes = spool.Length,
-                    // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind.
-                    BlobName = BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock),
-                    StorageTier = _options.InitialTier,
-                    FrameTable = frameTable,
-                    Attributes = a.InstanceLevelAttributes,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                };
+                // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind.
+                var row = NewInstanceRow(a, spool, frameTable, version, InstanceStatus.Creating, studyRowId, seriesRowId,
+                    BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock), _options.InitialTier, now);
                 db.Instances.Add(row);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -271,6 +278,32 @@ public sealed class IngestService
             }
         }
     }
+
+    private static InstanceRow NewInstanceRow(InstanceAttributes a, PartSpool spool, byte[]? frameTable, int version, InstanceStatus status,
+        long studyRowId, long seriesRowId, string blobName, BlobAccessTier tier, DateTimeOffset now) => new()
+        {
+            SopInstanceUid = a.SopInstanceUid!,
+            Version = version,
+            Status = status,
+            SeriesRowId = seriesRowId,
+            StudyRowId = studyRowId,
+            SopClassUid = a.SopClassUid!,
+            InstanceNumber = a.InstanceNumber,
+            AcquisitionDateTime = a.AcquisitionDateTime,
+            Rows = a.Rows,
+            Columns = a.Columns,
+            BitsAllocated = a.BitsAllocated,
+            NumberOfFrames = a.NumberOfFrames,
+            TransferSyntaxUid = a.TransferSyntaxUid,
+            Sha256 = spool.Sha256,
+            SizeBytes = spool.Length,
+            BlobName = blobName,
+            StorageTier = tier,
+            FrameTable = frameTable,
+            Attributes = a.InstanceLevelAttributes,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
 
     /// <summary>
     /// The study and series rows of the instance, inserted when new. The common case — another instance of a known
@@ -415,13 +448,8 @@ public sealed class IngestService
                 Watermark = r.Watermark,
                 Version = r.Version,
             });
-            db.Outbox.Add(new OutboxMessageRow
-            {
-                CreatedAt = now,
-                MessageType = action == ChangeFeedAction.Created ? OutboxMessageTypes.InstanceStored : OutboxMessageTypes.InstanceReplaced,
-                Payload = new InstanceEvent(a.StudyInstanceUid!, a.SeriesInstanceUid!, a.SopInstanceUid!, r.SopClassUid, r.Watermark, r.Version,
-                    sizeBytes, r.BlobName).ToJson(),
-            });
+            db.Outbox.Add(OutboxMessageRow.For(InstanceEvents.Announce(r.ReplacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
+                a.SopInstanceUid!, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName), now));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

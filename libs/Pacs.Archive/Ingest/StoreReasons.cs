@@ -24,6 +24,9 @@ public static class StoreFailureReasons
 
     /// <summary>0xC000 (49152): Cannot understand — the part is not a readable DICOM PS3.10 object.</summary>
     public const ushort CannotUnderstand = 0xC000;
+
+    /// <summary>0xC122 (49442): the object's transfer syntax is not one DICOM defines (PS3.18 I.2.2).</summary>
+    public const ushort TransferSyntaxNotSupported = 0xC122;
 }
 
 /// <summary>Warning reasons of STOW-RS (Warning Reason (0008,1196) of a Referenced SOP Sequence item).</summary>

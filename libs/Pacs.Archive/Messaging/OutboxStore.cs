@@ -1,17 +1,18 @@
 using Microsoft.EntityFrameworkCore;
+using Pacs.Messaging.Outbox;
 
 namespace Pacs.Archive;
-
-/// <summary>A message waiting in the outbox.</summary>
-public sealed record OutboxMessage(long Id, DateTimeOffset CreatedAt, string MessageType, string Payload, int Attempts);
 
 /// <summary>
 /// The outbox as a dispatcher sees it: read what is not yet dispatched, oldest first; mark what was published; note a
 /// failed attempt. Publishing is at least once: a dispatcher that dies between publishing and marking publishes the
-/// message again, so consumers are idempotent (every event names its watermark).
+/// message again, so consumers are idempotent (every event carries a dedupe key; see <c>Pacs.Messaging.Inbox</c>).
 /// </summary>
-public sealed class OutboxStore
+public sealed class OutboxStore : IOutboxStore
 {
+    /// <summary>Prefix of <see cref="OutboxMessageRow.LastError"/> of a row set aside as undeliverable.</summary>
+    public const string UndeliverablePrefix = "undeliverable: ";
+
     private readonly ArchiveDatabase _database;
     private readonly TimeProvider _clock;
 
@@ -31,8 +32,20 @@ public sealed class OutboxStore
             .Where(o => o.DispatchedAt == null)
             .OrderBy(o => o.Id)
             .Take(limit)
-            .Select(o => new OutboxMessage(o.Id, o.CreatedAt, o.MessageType, o.Payload, o.Attempts))
+            .Select(o => new OutboxMessage(o.Id, o.CreatedAt, o.MessageType, o.Payload, o.Attempts)
+            {
+                OrderingKey = o.OrderingKey,
+                TraceParent = o.TraceParent,
+                TraceState = o.TraceState,
+            })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Number of messages not yet dispatched.</summary>
+    public async Task<int> CountPendingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = _database.CreateContext();
+        return await db.Outbox.CountAsync(o => o.DispatchedAt == null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Marks messages as published.</summary>
@@ -40,11 +53,13 @@ public sealed class OutboxStore
     {
         ArgumentNullException.ThrowIfNull(ids);
         var now = _clock.GetUtcNow();
-        var list = ids.ToArray();
         await using var db = _database.CreateContext();
         using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
-        await db.Outbox.Where(o => list.Contains(o.Id) && o.DispatchedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.DispatchedAt, now), cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in ids.Chunk(500))
+        {
+            await db.Outbox.Where(o => chunk.Contains(o.Id) && o.DispatchedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.DispatchedAt, now), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Records a failed publish of one message (it stays pending).</summary>
@@ -55,5 +70,32 @@ public sealed class OutboxStore
         await db.Outbox.Where(o => o.Id == id)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.LastError, error), cancellationToken)
             .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets aside a message that can never be published: it is marked dispatched (so it no longer holds up its study) with
+    /// <see cref="OutboxMessageRow.LastError"/> starting <see cref="UndeliverablePrefix"/>, and kept by the purge.
+    /// </summary>
+    public async Task MarkUndeliverableAsync(long id, string error, CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        string reason = UndeliverablePrefix + error;
+        await using var db = _database.CreateContext();
+        using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        await db.Outbox.Where(o => o.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.LastError, reason)
+                .SetProperty(o => o.DispatchedAt, now), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes messages dispatched before <paramref name="dispatchedBefore"/>, except those set aside as undeliverable.</summary>
+    public async Task<int> PurgeDispatchedAsync(DateTimeOffset dispatchedBefore, CancellationToken cancellationToken = default)
+    {
+        await using var db = _database.CreateContext();
+        using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Outbox
+            .Where(o => o.DispatchedAt != null && o.DispatchedAt < dispatchedBefore
+                && (o.LastError == null || !o.LastError.StartsWith(UndeliverablePrefix)))
+            .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -75,6 +75,29 @@ public sealed class ArchiveDatabase
     }
 
     /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction on a new context and commits it with the changes the work
+    /// left pending: the way services beside the archive (the indexer) write to the index. Writers of this process are
+    /// admitted one at a time on SQLite, as the archive's own are, so they queue instead of colliding with ingest.
+    /// <paramref name="durable"/> false lets the commit return before it reaches the disk — right for derived data that
+    /// can be rebuilt; a later durable commit (every ingest's) makes it durable too.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<ArchiveDbContext, CancellationToken, Task<T>> work, bool durable = true,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        await using var db = CreateContext();
+        await SetSqliteSynchronousAsync(db, full: durable, cancellationToken).ConfigureAwait(false);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (!durable)
+            await RelaxPostgresCommitAsync(db, cancellationToken).ConfigureAwait(false);
+        var result = await work(db, cancellationToken).ConfigureAwait(false);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
     /// On SQLite, sets whether the next commits on this context's connection wait for the disk (<c>PRAGMA
     /// synchronous</c>, per connection). A reservation may commit without waiting: in WAL mode the later, fully
     /// synchronous commit that acknowledges the instance writes the log up to and including it, and a reservation lost

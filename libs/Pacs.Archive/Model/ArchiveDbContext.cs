@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Pacs.Messaging.Inbox;
 
 namespace Pacs.Archive;
 
@@ -32,6 +33,13 @@ public abstract class ArchiveDbContext : DbContext
     public DbSet<ChangeFeedRow> ChangeFeed => Set<ChangeFeedRow>();
 
     public DbSet<OutboxMessageRow> Outbox => Set<OutboxMessageRow>();
+
+    /// <summary>Consumers' dedupe records (<see cref="InboxStore"/>): the indexer's effects and its records commit together.</summary>
+    public DbSet<InboxRow> Inbox => Set<InboxRow>();
+
+    public DbSet<SeriesSummaryRow> SeriesSummaries => Set<SeriesSummaryRow>();
+
+    public DbSet<StudySummaryRow> StudySummaries => Set<StudySummaryRow>();
 
     /// <summary>True for PostgreSQL, false for SQLite: picks the pattern-matching function in queries.</summary>
     internal abstract bool IsPostgres { get; }
@@ -134,6 +142,30 @@ public abstract class ArchiveDbContext : DbContext
             e.HasKey(o => o.Id);
             // Outbox dispatcher: messages not yet dispatched, oldest first.
             e.HasIndex(o => new { o.DispatchedAt, o.Id });
+            e.Property(o => o.OrderingKey).HasMaxLength(64);
+            e.Property(o => o.TraceParent).HasMaxLength(128);
+        });
+
+        modelBuilder.AddPacsInbox();
+
+        modelBuilder.Entity<SeriesSummaryRow>(e =>
+        {
+            e.ToTable("series_summaries");
+            // The indexer's upsert of one series per event.
+            e.HasKey(s => s.SeriesInstanceUid);
+            // Study aggregates from the series of a study.
+            e.HasIndex(s => s.StudyInstanceUid);
+            // The document refresher: stale series, quietest first.
+            e.HasIndex(s => new { s.DocumentStale, s.UpdatedAt });
+            // Two indexer instances applying events of one series at once: the second's update fails and is retried.
+            e.Property(s => s.Revision).IsConcurrencyToken();
+        });
+
+        modelBuilder.Entity<StudySummaryRow>(e =>
+        {
+            e.ToTable("study_summaries");
+            e.HasKey(s => s.StudyInstanceUid);
+            e.Property(s => s.Revision).IsConcurrencyToken();
         });
 
         ConfigureProvider(modelBuilder);

@@ -1,3 +1,6 @@
+using Pacs.Messaging.Contracts;
+using Pacs.Messaging.Tracing;
+
 namespace Pacs.Archive;
 
 /// <summary>
@@ -10,15 +13,40 @@ public sealed class OutboxMessageRow
 
     public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>Event type name, e.g. <c>InstanceStored</c>; see <see cref="OutboxMessageTypes"/>.</summary>
+    /// <summary>The contract's name in <see cref="EventCatalog"/>, e.g. <c>pacs.instance-stored.v1</c>.</summary>
     public required string MessageType { get; set; }
 
-    /// <summary>The event as JSON.</summary>
+    /// <summary>The event as JSON (<see cref="EventCatalog.Serialize"/>).</summary>
     public required string Payload { get; set; }
+
+    /// <summary>Rows with the same key are published in id order: the Study Instance UID.</summary>
+    public string? OrderingKey { get; set; }
+
+    /// <summary>W3C traceparent of the activity that wrote the row (the STOW-RS request), carried into the message.</summary>
+    public string? TraceParent { get; set; }
+
+    /// <summary>W3C tracestate that went with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; set; }
 
     public DateTimeOffset? DispatchedAt { get; set; }
 
     public int Attempts { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>A row announcing <paramref name="e"/>, capturing the current trace context.</summary>
+    public static OutboxMessageRow For(IPacsEvent e, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var (traceParent, traceState) = MessageTracing.CaptureCurrent();
+        return new OutboxMessageRow
+        {
+            CreatedAt = now,
+            MessageType = EventCatalog.NameOf(e.GetType()),
+            Payload = EventCatalog.Serialize(e),
+            OrderingKey = e.OrderingKey,
+            TraceParent = traceParent,
+            TraceState = traceState,
+        };
+    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pacs.Messaging.Contracts;
 using Pacs.Storage;
 
 namespace Pacs.Archive;
@@ -83,12 +84,17 @@ public sealed class DeleteService
                     Watermark = t.Watermark,
                     Version = t.Version,
                 });
-                db.Outbox.Add(new OutboxMessageRow
+                db.Outbox.Add(OutboxMessageRow.For(new InstanceDeleted
                 {
-                    CreatedAt = now,
-                    MessageType = OutboxMessageTypes.InstanceDeleted,
-                    Payload = new InstanceEvent(t.Study, t.Series, t.SopInstanceUid, t.SopClassUid, t.Watermark, t.Version, t.SizeBytes, t.BlobName).ToJson(),
-                });
+                    StudyInstanceUid = t.Study,
+                    SeriesInstanceUid = t.Series,
+                    SopInstanceUid = t.SopInstanceUid,
+                    SopClassUid = t.SopClassUid,
+                    Watermark = t.Watermark,
+                    Version = t.Version,
+                    SizeBytes = t.SizeBytes,
+                    BlobName = t.BlobName,
+                }, now));
             }
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);

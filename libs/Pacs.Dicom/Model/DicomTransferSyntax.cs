@@ -73,8 +73,14 @@ public sealed class DicomTransferSyntax : IEquatable<DicomTransferSyntax>
     /// <summary>Defined by DICOM (in the registry), as opposed to a UID this library only met in a file.</summary>
     public bool IsKnown { get; }
 
-    /// <summary>Lossy compression (JPEG baseline/extended, JPEG-LS near-lossless, JPEG 2000, HTJ2K, JPEG XL, video).</summary>
+    /// <summary>
+    /// Lossy compression (JPEG baseline/extended and the retired DCT processes — spectral selection, progressive,
+    /// hierarchical DCT — JPEG-LS near-lossless, JPEG 2000, HTJ2K, JPEG XL, video).
+    /// </summary>
     public bool IsLossy => Uid is "1.2.840.10008.1.2.4.50" or "1.2.840.10008.1.2.4.51" or "1.2.840.10008.1.2.4.81"
+        or "1.2.840.10008.1.2.4.52" or "1.2.840.10008.1.2.4.53" or "1.2.840.10008.1.2.4.54" or "1.2.840.10008.1.2.4.55" or "1.2.840.10008.1.2.4.56"
+        or "1.2.840.10008.1.2.4.59" or "1.2.840.10008.1.2.4.60" or "1.2.840.10008.1.2.4.61" or "1.2.840.10008.1.2.4.62" or "1.2.840.10008.1.2.4.63"
+        or "1.2.840.10008.1.2.4.64"
         or "1.2.840.10008.1.2.4.91" or "1.2.840.10008.1.2.4.93" or "1.2.840.10008.1.2.4.203" or "1.2.840.10008.1.2.4.112"
         || Uid.StartsWith("1.2.840.10008.1.2.4.10", StringComparison.Ordinal);
 

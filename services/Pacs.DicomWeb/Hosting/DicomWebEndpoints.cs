@@ -3,6 +3,7 @@ using Pacs.DicomWeb.Delete;
 using Pacs.DicomWeb.Query;
 using Pacs.DicomWeb.Retrieve;
 using Pacs.DicomWeb.Store;
+using Pacs.ServiceDefaults;
 
 namespace Pacs.DicomWeb.Hosting;
 
@@ -21,6 +22,8 @@ public static class DicomWebEndpoints
         group.MapRenderedEndpoints();
         group.MapDeleteEndpoints();
         group.MapChangeFeedEndpoints();
+        // Service:Auth — when on, each request needs the role its method calls for (read, write, delete).
+        group.RequireServiceRoles();
         return group;
     }
 }

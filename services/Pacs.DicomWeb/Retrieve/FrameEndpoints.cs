@@ -56,7 +56,7 @@ public static class FrameEndpoints
             new RepresentationSource { StoredTransferSyntaxUid = instance.TransferSyntaxUid, SingleItem = numbers.Count == 1, CanTranscode = CanDecode })
             .SelectedOrThrow();
 
-        // RLE frames asked for as uncompressed data are decoded one by one (PS3.5 G) with the geometry of the header.
+        // Compressed frames asked for as uncompressed data are decoded one by one with the geometry of the header.
         var header = representation.IsTranscoded ? await MetadataEndpoints.ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false) : null;
 
         var response = context.Response;
@@ -81,22 +81,24 @@ public static class FrameEndpoints
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>RLE Lossless frames can be sent as native little-endian data; other compressed frames only as stored.</summary>
+    /// <summary>Frames of every syntax the codec registry decodes (RLE, JPEG, JPEG-LS) can be sent as native little-endian data.</summary>
     private static bool CanDecode(string from, string to) =>
-        from == DicomTransferSyntax.RLELossless.Uid && !DicomTransferSyntax.Lookup(to).IsEncapsulated;
+        !DicomTransferSyntax.Lookup(to).IsEncapsulated && DicomCodecs.FindDecoder(DicomTransferSyntax.Lookup(from)) is not null;
 
-    /// <summary>An RLE frame decoded to native samples, laid out as the header's Planar Configuration says.</summary>
-    internal static byte[] DecodeRle(DicomDataset header, byte[] frame) =>
-        RleCodec.Decode(frame, header.GetInt32(DicomTag.Rows) ?? 0, header.GetInt32(DicomTag.Columns) ?? 0, header.GetInt32(DicomTag.SamplesPerPixel) ?? 1,
-            header.GetInt32(DicomTag.BitsAllocated) ?? 8, planar: header.GetInt32(DicomTag.PlanarConfiguration) == 1);
-
-    /// <param name="header">Given when the frame must be decoded from RLE; null to send it as stored.</param>
+    /// <param name="header">Given when the frame must be decoded to native samples; null to send it as stored.</param>
     private static async Task<byte[]> ReadAsync(RetrieveService retrieve, StoredInstance instance, DicomDataset? header, int number, CancellationToken cancellationToken)
     {
         try
         {
             var frame = await retrieve.ReadFrameAsync(instance, number, cancellationToken).ConfigureAwait(false);
-            return header is null ? frame : DecodeRle(header, frame);
+            return header is null
+                ? frame
+                : DicomCodecs.DecodeFrame(DicomTransferSyntax.Lookup(instance.TransferSyntaxUid), frame, DicomFrameGeometry.FromDataset(header)).Pixels;
+        }
+        catch (DicomException exception)
+        {
+            throw new DicomWebException(DicomWebProblem.NotAcceptable(
+                $"Frame {number} of instance {instance.SopInstanceUid} cannot be decoded to native samples: {exception.Message}") with { Uid = instance.SopInstanceUid }, exception);
         }
         catch (InvalidOperationException exception)
         {

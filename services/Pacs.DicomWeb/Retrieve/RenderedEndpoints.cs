@@ -9,12 +9,11 @@ namespace Pacs.DicomWeb.Retrieve;
 /// <summary>
 /// WADO-RS rendered and thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.4; parameters PS3.18 8.3.5): one frame
 /// rendered to image/jpeg (default) or image/png with window, viewport and quality. The frame comes from the
-/// archive's range reads; native and RLE data are rendered, other compressed data is refused with 406 for now.
+/// archive's range reads; native data and every syntax the codec registry decodes (RLE, JPEG, JPEG-LS) are rendered,
+/// others (e.g. JPEG 2000) are refused with 406 naming the syntax.
 /// </summary>
 public static class RenderedEndpoints
 {
-    private const string Rle = "1.2.840.10008.1.2.5";
-
     public static IEndpointRouteBuilder MapRenderedEndpoints(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
@@ -72,10 +71,10 @@ public static class RenderedEndpoints
         RenderedImage image;
         try
         {
-            var pixels = Decode(instance, header, frame);
+            var syntax = DicomTransferSyntax.Lookup(instance.TransferSyntaxUid);
             image = thumbnail
-                ? FrameRenderer.RenderThumbnail(PixelDescription.FromDataset(header), pixels, parameters)
-                : FrameRenderer.Render(header, pixels, parameters);
+                ? StoredFrameRenderer.RenderThumbnail(header, syntax, frame, parameters)
+                : StoredFrameRenderer.Render(header, syntax, frame, parameters);
         }
         catch (ImageRenderingException exception)
         {
@@ -89,23 +88,5 @@ public static class RenderedEndpoints
         context.Response.ContentLength = buffer.Length;
         buffer.Position = 0;
         await buffer.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Native frames are already little-endian samples; RLE frames are decoded (PS3.5 G); others are not decoded here yet.</summary>
-    private static byte[] Decode(StoredInstance instance, DicomDataset header, byte[] frame)
-    {
-        var syntax = DicomTransferSyntax.Lookup(instance.TransferSyntaxUid);
-        if (syntax is null || !syntax.IsEncapsulated)
-        {
-            return frame;
-        }
-
-        if (instance.TransferSyntaxUid == Rle)
-        {
-            return FrameEndpoints.DecodeRle(header, frame);
-        }
-
-        throw new DicomWebException(DicomWebProblem.NotAcceptable(
-            $"Instance {instance.SopInstanceUid} is stored in {syntax.Name}; rendering it needs a decoder this server does not have yet.") with { Uid = instance.SopInstanceUid });
     }
 }

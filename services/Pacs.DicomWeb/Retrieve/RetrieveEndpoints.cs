@@ -99,12 +99,15 @@ public static class RetrieveEndpoints
     }
 
     /// <summary>
-    /// The conversions offered: between the uncompressed transfer syntaxes (the writer re-encodes the data set) and
-    /// to or from RLE Lossless (PS3.5 G, our own codec). JPEG-family data goes only as stored.
+    /// The conversions offered: between the uncompressed transfer syntaxes (the writer re-encodes the data set), from
+    /// uncompressed to RLE Lossless, and from every syntax the codec registry decodes (RLE, JPEG, JPEG-LS, PS3.5 A.4) to
+    /// uncompressed. Other compressed data (e.g. JPEG 2000) goes only as stored.
     /// </summary>
-    internal static bool CanTranscode(string from, string to) => Convertible(from) && Convertible(to);
-
-    private static bool Convertible(string uid) => uid == DicomTransferSyntax.RLELossless.Uid || !DicomTransferSyntax.Lookup(uid).IsEncapsulated;
+    internal static bool CanTranscode(string from, string to)
+    {
+        var (source, target) = (DicomTransferSyntax.Lookup(from), DicomTransferSyntax.Lookup(to));
+        return source.Equals(target) || (!source.IsEncapsulated && !target.IsEncapsulated) || new DicomDecodingTranscoder().CanTranscode(source, target);
+    }
 
     /// <summary>The stored bytes, or the object re-written in the negotiated transfer syntax.</summary>
     private static async Task WriteInstanceAsync(Stream output, RetrieveService retrieve, StoredInstance instance, NegotiatedRepresentation representation,
@@ -133,9 +136,15 @@ public static class RetrieveEndpoints
             {
                 TransferSyntax = DicomTransferSyntax.Lookup(representation.TransferSyntaxUid!),
                 BulkDataSource = bulkData,
-                PixelDataTranscoder = new RleTranscoder(bulkData),
+                PixelDataTranscoder = new DicomDecodingTranscoder(bulkData),
                 FlushToDisk = false,
             }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DicomCodecException exception)
+        {
+            // The frames are decoded before the first byte of the object is written, so a single-instance answer can still be a problem.
+            throw new DicomWebException(DicomWebProblem.NotAcceptable(
+                $"Instance {instance.SopInstanceUid} cannot be sent as {representation.TransferSyntaxUid}: {exception.Message}") with { Uid = instance.SopInstanceUid }, exception);
         }
         finally
         {

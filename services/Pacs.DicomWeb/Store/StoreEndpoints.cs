@@ -74,6 +74,13 @@ public static class StoreEndpoints
                 $"Content-Type \"{request.ContentType}\" is not accepted; send multipart/related; type=\"{DicomMediaTypes.Dicom}\" or {DicomMediaTypes.Dicom}."));
         }
 
+        // On the request's span (ASP.NET Core's): what the STOW-RS request did, beside the per-object ingest spans.
+        if (System.Diagnostics.Activity.Current is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag("pacs.stow.stored", response.StoredCount);
+            activity.SetTag("pacs.stow.failed", response.FailedCount);
+        }
+
         return new StoreResponseResult(response, representation);
     }
 

@@ -2,7 +2,7 @@ namespace Pacs.Gateway.Archive;
 
 /// <summary>
 /// The archive as the gateway's storage half sees it: where spooled objects go, and who confirms that they arrived.
-/// Standalone, StowRsArchiveUploader talks STOW-RS and QIDO-RS to a remote archive; the embedded server
+/// Standalone, <see cref="StowRsArchiveUploader"/> talks STOW-RS and QIDO-RS to a remote archive; the embedded server
 /// provides one that calls the archive's ingest and query services in process.
 /// </summary>
 public interface IArchiveUploader
@@ -22,7 +22,7 @@ public interface IArchiveUploader
 }
 
 /// <summary>One spooled object to upload: a complete PS3.10 file.</summary>
-public sealed record ArchiveUploadItem(string Path, string SopClassUid, string SopInstanceUid, long Length);
+public sealed record ArchiveUploadItem(string Path, string SopInstanceUid, long Length);
 
 /// <summary>What became of one uploaded object.</summary>
 public enum ArchiveUploadStatus

@@ -12,7 +12,9 @@ namespace Pacs.Gateway.Hosting;
 /// built from the options, serving each association with a <see cref="GatewayDimseService"/>. Stopping lets running
 /// associations finish for a grace period, then aborts them (a C-STORE cut off that way was never acknowledged).
 /// </summary>
-public sealed class GatewayHost(GatewayOptions options, Func<DimseAssociation, DimseService> serviceFactory, ILogger<GatewayHost> logger) : IHostedService, IAsyncDisposable
+/// <param name="worklist">The worklist source, when one is registered (Modality Worklist is accepted only then).</param>
+public sealed class GatewayHost(GatewayOptions options, Func<DimseAssociation, DimseService> serviceFactory, ILogger<GatewayHost> logger,
+    Worklist.IWorklistSource? worklist = null) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
     private DimseServer? _server;
@@ -33,9 +35,10 @@ public sealed class GatewayHost(GatewayOptions options, Func<DimseAssociation, D
         _server = DimseServer.Start(new DimseServerOptions
         {
             EndPoint = new IPEndPoint(IPAddress.Parse(options.BindAddress), options.Port),
-            Policy = new GatewayAssociationPolicy(options),
+            Policy = new GatewayAssociationPolicy(options, worklist is not null),
             ServiceFactory = serviceFactory,
             MaxAssociations = options.MaxAssociations,
+            Timeouts = DimseTimeouts.Default with { Artim = options.AssociationRequestTimeout, Idle = options.IdleTimeout },
             Tls = LoadTls(options.Tls),
             ConnectionFailed = (remote, error) => logger.LogInformation("DIMSE connection from {Remote} ended abnormally: {Reason}", remote, error.Message),
         });

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pacs.Archive.Tests.Support;
+using Pacs.Messaging.Contracts;
 using Pacs.Storage;
 using Pacs.Testing;
 
@@ -40,7 +41,7 @@ public abstract class FeedAndOutboxTests(DatabaseKind kind, PostgresServer? post
         var left = await outbox.ReadPendingAsync();
 
         Assert.Equal(2, pending.Count);
-        var stored = InstanceEvent.FromJson(pending[0].Payload);
+        var stored = Assert.IsType<InstanceStored>(EventCatalog.Deserialize(pending[0].MessageType, pending[0].Payload));
         Assert.Equal(OutboxMessageTypes.InstanceStored, pending[0].MessageType);
         Assert.Equal((first.SopInstanceUid, first.Watermark), (stored.SopInstanceUid, (long?)stored.Watermark));
         var retry = Assert.Single(left);

@@ -109,7 +109,7 @@ public sealed class CrashTests(ITestOutputHelper output, ServerPeers peers)
         return visible.Count;
     }
 
-    private static string Uid(JsonElement match, string tag) => match.GetProperty(tag).GetProperty("Value")[0].GetString()!;
+    private static string Uid(JsonElement match, string tag) => match.TryGetProperty(tag, out var e) && e.TryGetProperty("Value", out var v) ? v[0].GetString()! : throw new Xunit.Sdk.XunitException($"QIDO-RS match without {tag}: {match.GetRawText()}");
 
     /// <summary>A multipart/related body that kills the server after writing half of its parts, so the upload breaks mid-stream.</summary>
     private sealed class KillingMultipart(List<byte[]> parts, ServerProcess server) : HttpContent

@@ -37,7 +37,7 @@ public sealed class InProcessServer : IAsyncDisposable
     public static async Task<InProcessServer> StartAsync(params string[] settings)
     {
         var dataFolder = Path.Combine(Path.GetTempPath(), $"pacs-server-test-{Guid.NewGuid():N}");
-        var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0", .. settings]);
+        var app = PacsServer.Build([$"--Pacs:DataFolder={dataFolder}", "--Pacs:Url=http://127.0.0.1:0", "--Pacs:Gateway:Port=0", .. settings]);
         await PacsServer.StartAsync(app);
         var root = new Uri(app.Urls.Single().TrimEnd('/') + "/dicom-web/");
         return new InProcessServer(app, dataFolder, root);

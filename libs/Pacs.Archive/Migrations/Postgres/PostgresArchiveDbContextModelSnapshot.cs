@@ -226,10 +226,24 @@ namespace Pacs.Archive.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("message_type");
 
+                    b.Property<string>("OrderingKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("ordering_key");
+
                     b.Property<string>("Payload")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("payload");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("trace_parent");
+
+                    b.Property<string>("TraceState")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_state");
 
                     b.HasKey("Id")
                         .HasName("pk_outbox");
@@ -413,6 +427,74 @@ namespace Pacs.Archive.Migrations.Postgres
                     b.ToTable("series", (string)null);
                 });
 
+            modelBuilder.Entity("Pacs.Archive.SeriesSummaryRow", b =>
+                {
+                    b.Property<string>("SeriesInstanceUid")
+                        .HasColumnType("text")
+                        .HasColumnName("series_instance_uid");
+
+                    b.Property<DateTimeOffset?>("DocumentBuiltAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("document_built_at");
+
+                    b.Property<long>("DocumentRevision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("document_revision");
+
+                    b.Property<bool>("DocumentStale")
+                        .HasColumnType("boolean")
+                        .HasColumnName("document_stale");
+
+                    b.Property<long>("LastWatermark")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_watermark");
+
+                    b.Property<string>("Modality")
+                        .HasColumnType("text")
+                        .HasColumnName("modality");
+
+                    b.Property<long>("NumberOfFrames")
+                        .HasColumnType("bigint")
+                        .HasColumnName("number_of_frames");
+
+                    b.Property<int>("NumberOfInstances")
+                        .HasColumnType("integer")
+                        .HasColumnName("number_of_instances");
+
+                    b.Property<long>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<DateTimeOffset?>("StaleSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stale_since");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("study_instance_uid");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("SeriesInstanceUid")
+                        .HasName("pk_series_summaries");
+
+                    b.HasIndex("StudyInstanceUid")
+                        .HasDatabaseName("ix_series_summaries_study_instance_uid");
+
+                    b.HasIndex("DocumentStale", "UpdatedAt")
+                        .HasDatabaseName("ix_series_summaries_document_stale_updated_at");
+
+                    b.ToTable("series_summaries", (string)null);
+                });
+
             modelBuilder.Entity("Pacs.Archive.StudyRow", b =>
                 {
                     b.Property<long>("Id")
@@ -494,6 +576,72 @@ namespace Pacs.Archive.Migrations.Postgres
                         .HasDatabaseName("ix_studies_study_instance_uid");
 
                     b.ToTable("studies", (string)null);
+                });
+
+            modelBuilder.Entity("Pacs.Archive.StudySummaryRow", b =>
+                {
+                    b.Property<string>("StudyInstanceUid")
+                        .HasColumnType("text")
+                        .HasColumnName("study_instance_uid");
+
+                    b.Property<long>("LastWatermark")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_watermark");
+
+                    b.Property<string>("ModalitiesInStudy")
+                        .HasColumnType("text")
+                        .HasColumnName("modalities_in_study");
+
+                    b.Property<int>("NumberOfInstances")
+                        .HasColumnType("integer")
+                        .HasColumnName("number_of_instances");
+
+                    b.Property<int>("NumberOfSeries")
+                        .HasColumnType("integer")
+                        .HasColumnName("number_of_series");
+
+                    b.Property<long>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("StudyInstanceUid")
+                        .HasName("pk_study_summaries");
+
+                    b.ToTable("study_summaries", (string)null);
+                });
+
+            modelBuilder.Entity("Pacs.Messaging.Inbox.InboxRow", b =>
+                {
+                    b.Property<string>("Consumer")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("consumer");
+
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("message_id");
+
+                    b.Property<DateTimeOffset>("ProcessedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("processed_at");
+
+                    b.HasKey("Consumer", "MessageId")
+                        .HasName("pk_inbox");
+
+                    b.HasIndex("ProcessedAt")
+                        .HasDatabaseName("ix_inbox_processed_at");
+
+                    b.ToTable("inbox", (string)null);
                 });
 
             modelBuilder.Entity("Pacs.Archive.InstanceRow", b =>

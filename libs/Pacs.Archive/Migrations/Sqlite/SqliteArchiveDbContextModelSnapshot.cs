@@ -211,10 +211,24 @@ namespace Pacs.Archive.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("message_type");
 
+                    b.Property<string>("OrderingKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ordering_key");
+
                     b.Property<string>("Payload")
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("payload");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_parent");
+
+                    b.Property<string>("TraceState")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_state");
 
                     b.HasKey("Id")
                         .HasName("pk_outbox");
@@ -388,6 +402,74 @@ namespace Pacs.Archive.Migrations.Sqlite
                     b.ToTable("series", (string)null);
                 });
 
+            modelBuilder.Entity("Pacs.Archive.SeriesSummaryRow", b =>
+                {
+                    b.Property<string>("SeriesInstanceUid")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("series_instance_uid");
+
+                    b.Property<long?>("DocumentBuiltAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("document_built_at");
+
+                    b.Property<long>("DocumentRevision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("document_revision");
+
+                    b.Property<bool>("DocumentStale")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("document_stale");
+
+                    b.Property<long>("LastWatermark")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_watermark");
+
+                    b.Property<string>("Modality")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modality");
+
+                    b.Property<long>("NumberOfFrames")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number_of_frames");
+
+                    b.Property<int>("NumberOfInstances")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number_of_instances");
+
+                    b.Property<long>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<long?>("StaleSince")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("stale_since");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("study_instance_uid");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("SeriesInstanceUid")
+                        .HasName("pk_series_summaries");
+
+                    b.HasIndex("StudyInstanceUid")
+                        .HasDatabaseName("ix_series_summaries_study_instance_uid");
+
+                    b.HasIndex("DocumentStale", "UpdatedAt")
+                        .HasDatabaseName("ix_series_summaries_document_stale_updated_at");
+
+                    b.ToTable("series_summaries", (string)null);
+                });
+
             modelBuilder.Entity("Pacs.Archive.StudyRow", b =>
                 {
                     b.Property<long>("Id")
@@ -465,6 +547,72 @@ namespace Pacs.Archive.Migrations.Sqlite
                         .HasDatabaseName("ix_studies_study_instance_uid");
 
                     b.ToTable("studies", (string)null);
+                });
+
+            modelBuilder.Entity("Pacs.Archive.StudySummaryRow", b =>
+                {
+                    b.Property<string>("StudyInstanceUid")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("study_instance_uid");
+
+                    b.Property<long>("LastWatermark")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_watermark");
+
+                    b.Property<string>("ModalitiesInStudy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modalities_in_study");
+
+                    b.Property<int>("NumberOfInstances")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number_of_instances");
+
+                    b.Property<int>("NumberOfSeries")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number_of_series");
+
+                    b.Property<long>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("StudyInstanceUid")
+                        .HasName("pk_study_summaries");
+
+                    b.ToTable("study_summaries", (string)null);
+                });
+
+            modelBuilder.Entity("Pacs.Messaging.Inbox.InboxRow", b =>
+                {
+                    b.Property<string>("Consumer")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consumer");
+
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<long>("ProcessedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("processed_at");
+
+                    b.HasKey("Consumer", "MessageId")
+                        .HasName("pk_inbox");
+
+                    b.HasIndex("ProcessedAt")
+                        .HasDatabaseName("ix_inbox_processed_at");
+
+                    b.ToTable("inbox", (string)null);
                 });
 
             modelBuilder.Entity("Pacs.Archive.InstanceRow", b =>

@@ -1,6 +1,4 @@
-using Pacs.Storage;
-
-namespace Pacs.Server;
+namespace Pacs.Storage;
 
 /// <summary>Which blob store holds the stored objects.</summary>
 public enum PacsStorageProvider
@@ -13,7 +11,8 @@ public enum PacsStorageProvider
 }
 
 /// <summary>
-/// Configuration section "Pacs:Storage": where stored objects go. The file system by default; Azure Blob Storage with
+/// Configuration section "Pacs:Storage": where stored objects go. Every host that opens the blob store (the embedded
+/// server, the DICOMweb service, the indexer) reads these same keys. The file system by default; Azure Blob Storage with
 /// <c>Provider=AzureBlob</c> and either a connection string or an endpoint with an account key or a SAS token.
 /// </summary>
 public sealed class PacsStorageOptions

@@ -1,0 +1,120 @@
+using Pacs.Dicom;
+
+namespace Pacs.Gateway.QueryRetrieve;
+
+/// <summary>
+/// DA, TM and DT values as sortable strings for range and period comparisons (PS3.4 C.2.2.2.5): a value names a
+/// period (the date 2024, the hour 07), whose lower bound pads with zeros and upper bound with nines, so that plain
+/// ordinal comparison orders them. UTC offsets of DT values are ignored (local times compare, as the archive does).
+/// </summary>
+public static class DicomValues
+{
+    /// <summary>The lower bound of the period a value names, or null when it is not a value of that VR.</summary>
+    public static string? Low(DicomVR vr, string value) => Normalize(vr, value, high: false);
+
+    /// <summary>The upper bound of the period a value names, or null when it is not a value of that VR.</summary>
+    public static string? High(DicomVR vr, string value) => Normalize(vr, value, high: true);
+
+    public static string Form(DicomVR vr) => vr switch
+    {
+        DicomVR.DA => "a date YYYYMMDD",
+        DicomVR.TM => "a time HH[MM[SS[.F]]]",
+        _ => "a date-time YYYY[MM[DD[HH[MM[SS[.F]]]]]]",
+    };
+
+    /// <summary>
+    /// The '-' that separates a range; for DT, not one that signs a UTC offset (&amp;ZZXX after at least the hour), so
+    /// that 2019-2021 stays a range of years. -1 when the value is not a range.
+    /// </summary>
+    public static int RangeSeparator(string value, DicomVR vr)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (vr != DicomVR.DT)
+        {
+            return value.IndexOf('-', StringComparison.Ordinal);
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] != '-')
+            {
+                continue;
+            }
+
+            var offsetSign = i >= 10 && i + 5 <= value.Length && value.AsSpan(i + 1, 4).IndexOfAnyExceptInRange('0', '9') < 0
+                && (i + 5 == value.Length || value[i + 5] == '-');
+            if (!offsetSign)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string? Normalize(DicomVR vr, string value, bool high)
+    {
+        var text = value.Trim(' ', '\0');
+        switch (vr)
+        {
+            case DicomVR.DA:
+            {
+                // ACR-NEMA dates YYYY.MM.DD are still sent by old equipment (PS3.5 6.2 note).
+                if (text.Length == 10 && text[4] == '.' && text[7] == '.')
+                {
+                    text = string.Concat(text.AsSpan(0, 4), text.AsSpan(5, 2), text.AsSpan(8, 2));
+                }
+
+                return text.Length == 8 && AllDigits(text) ? text : null;
+            }
+
+            case DicomVR.TM:
+                return Time(text.Replace(":", string.Empty, StringComparison.Ordinal), high);
+            case DicomVR.DT:
+            {
+                // Drop a UTC offset (+/-HHMM at the end).
+                var sign = text.Length > 5 ? text.LastIndexOfAny(['+', '-']) : -1;
+                if (sign >= 4 && sign == text.Length - 5)
+                {
+                    text = text[..sign];
+                }
+
+                var fraction = text.IndexOf('.', StringComparison.Ordinal);
+                var whole = fraction < 0 ? text : text[..fraction];
+                if (whole.Length is < 4 or > 14 || whole.Length % 2 != 0 || !AllDigits(whole))
+                {
+                    return null;
+                }
+
+                var datePart = whole.Length > 8 ? whole[..8] : whole;
+                var date = datePart.PadRight(8, high ? '9' : '0');
+                if (whole.Length <= 8)
+                {
+                    return date + (high ? "999999.999999" : "000000.000000");
+                }
+
+                var time = Time(whole[8..] + (fraction < 0 ? string.Empty : text[fraction..]), high);
+                return time is null ? null : date + time;
+            }
+
+            default:
+                return text;
+        }
+    }
+
+    private static string? Time(string text, bool high)
+    {
+        var fraction = text.IndexOf('.', StringComparison.Ordinal);
+        var whole = fraction < 0 ? text : text[..fraction];
+        var digits = fraction < 0 ? string.Empty : text[(fraction + 1)..];
+        if (whole.Length is not (2 or 4 or 6) || !AllDigits(whole) || digits.Length > 6 || !AllDigits(digits) || (fraction >= 0 && whole.Length != 6))
+        {
+            return null;
+        }
+
+        var pad = high ? '9' : '0';
+        return whole.PadRight(6, pad) + "." + (fraction < 0 ? new string(pad, 6) : digits.PadRight(6, pad));
+    }
+
+    private static bool AllDigits(string text) => text.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0;
+}

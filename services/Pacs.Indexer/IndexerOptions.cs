@@ -1,0 +1,45 @@
+namespace Pacs.Indexer;
+
+/// <summary>Settings of the indexer (configuration section <c>Pacs:Indexer</c>).</summary>
+public sealed class IndexerOptions
+{
+    public const string ConfigurationSection = "Pacs:Indexer";
+
+    /// <summary>Whether the embedded server hosts the indexer in its process. Default true; false when a separate indexer runs.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// The consumer's name: its queue (with the bus's entity prefix) and its key in the inbox. Two indexers with the same
+    /// name share one queue and one inbox (replicas); a different name is an independent copy. Default <c>indexer</c>.
+    /// </summary>
+    public string ConsumerName { get; set; } = "indexer";
+
+    /// <summary>
+    /// Whether each applied event's commit waits for the disk. On by default: the inbox record and the effect are
+    /// acknowledged to the broker only once durable. The embedded server turns it off (its in-memory bus loses unsent
+    /// messages on a crash anyway, and <see cref="ReconcileAtStart"/> repairs what was lost).
+    /// </summary>
+    public bool DurableCommits { get; set; } = true;
+
+    /// <summary>
+    /// At start, compare every series' aggregates with the index and refresh those that differ: catches up with events the
+    /// indexer never received (an in-memory bus that died with its process, events published before its queue existed).
+    /// Default true.
+    /// </summary>
+    public bool ReconcileAtStart { get; set; } = true;
+
+    /// <summary>A series' metadata document is rebuilt once no event touched the series for this long. Default 1 s.</summary>
+    public TimeSpan DocumentQuietPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest a document may lag a series that keeps changing (a long ingest). Default 30 s.</summary>
+    public TimeSpan DocumentMaxStaleness { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the refresher looks for stale documents. Default 250 ms.</summary>
+    public TimeSpan DocumentPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Series rebuilt per refresher round. Default 50.</summary>
+    public int DocumentBatchSize { get; set; } = 50;
+
+    /// <summary>Compute frame byte ranges for image rows that have none (reads the blob). Default true.</summary>
+    public bool FillFrameTables { get; set; } = true;
+}
