@@ -163,7 +163,8 @@ start_pacs() {
     if [[ $PACS_DIMSE == host ]]; then
         "$HOST" scp --port "$PACS_PORT" --ae "$PACS_AE" --spool "$1/spool" --max-associations $((IDLE + 100)) </dev/null >>"$WORK/pacs.log" 2>&1 &
     else
-        "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="http://127.0.0.1:$(free_port)" --Pacs:Gateway:Port="$PACS_PORT" \
+        PACS_HTTP=http://127.0.0.1:$(free_port)
+        "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="$PACS_HTTP" --Pacs:Gateway:Port="$PACS_PORT" \
             --Pacs:Gateway:AeTitle="$PACS_AE" --Pacs:Gateway:MaxAssociations=$((IDLE + 100)) \
             --Pacs:Gateway:Destinations:0:AeTitle=BENCHDEST --Pacs:Gateway:Destinations:0:Host=127.0.0.1 \
             --Pacs:Gateway:Destinations:0:Port="${DEST_PORT:-104}" --Logging:LogLevel:Default=Warning </dev/null >>"$WORK/pacs.log" 2>&1 &
@@ -296,6 +297,17 @@ if ! skip move; then
         say "move: storing the 500-instance series into both sides first ..."
         list_of ct 500 >"$WORK/series.list"
         for name in pacs orthanc; do store "$name" "$WORK/series.list" 1 >/dev/null; done
+    fi
+    if [[ $PACS_DIMSE == server ]]; then
+        # The gateway acknowledges once spooled and forwards to the archive afterwards: wait until the archive has the series.
+        study=$(awk -F'\t' 'NR == 2 {print $4}' "$ROOT/ct/index.tsv")
+        series=$(awk -F'\t' 'NR == 2 {print $8}' "$ROOT/ct/index.tsv")
+        for ((i = 0; i < 1200; i++)); do
+            n=$(curl -fs "$PACS_HTTP/dicom-web/studies/$study/series/$series/instances?includefield=00080018" 2>/dev/null | grep -o '"00080018"' | wc -l || true)
+            ((n >= 500)) && break
+            sleep 0.5
+        done
+        say "move: the archive holds ${n:-0} of the series' 500 instances"
     fi
     : >"$WORK/move.out"
     for name in orthanc pacs orthanc pacs; do
