@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration.Memory;
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
 using Pacs.Server.Gateway;
@@ -17,20 +16,10 @@ namespace Pacs.Server;
 /// </summary>
 public static class PacsServer
 {
-    private static readonly Dictionary<string, string?> LoggingDefaults = new()
-    {
-        ["Logging:LogLevel:Default"] = "Information",
-        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-    };
-
     /// <summary>Builds the application; <paramref name="configure"/> lets a test add configuration before it is read.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        // Defaults below every other source (appsettings, environment, command line, tests): ASP.NET Core's
-        // information-level lines, four per request, cost a tenth of the CPU of a small STOW-RS request
-        // (docs/benchmarks.md); warnings and errors are still logged.
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = LoggingDefaults });
         configure?.Invoke(builder);
         builder.AddServiceDefaults("pacs-server");
 
