@@ -303,7 +303,7 @@ if ! skip move; then
         study=$(awk -F'\t' 'NR == 2 {print $4}' "$ROOT/ct/index.tsv")
         series=$(awk -F'\t' 'NR == 2 {print $8}' "$ROOT/ct/index.tsv")
         for ((i = 0; i < 1200; i++)); do
-            n=$(curl -fs "$PACS_HTTP/dicom-web/studies/$study/series/$series/instances?includefield=00080018" 2>/dev/null | grep -o '"00080018"' | wc -l || true)
+            n=$(curl -fs "$PACS_HTTP/dicom-web/studies/$study/series/$series/instances?includefield=00080018&limit=1000" 2>/dev/null | grep -o '"00080018"' | wc -l || true)
             ((n >= 500)) && break
             sleep 0.5
         done
