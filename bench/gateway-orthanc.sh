@@ -14,10 +14,11 @@
 #          bench/dicomweb-orthanc.sh when its cache is there, otherwise over what the store phase sent.
 #   move   C-MOVE of a 500-instance series (CT, 257 MB) to a storescp started here.
 #
-# Pacs's side: PACS_BENCH_PACS_DIMSE=host (default) runs bench/Pacs.Gateway.Bench's storage SCP, which acknowledges a
-# C-STORE the way the gateway does (spool file written, fsynced, renamed, folder fsynced) on libs/Pacs.Dimse;
-# PACS_BENCH_PACS_DIMSE=server runs services/Pacs.Server with its gateway listener (AE PACS) once the embedded server
-# hosts it. A side that does not offer a service (the bench host has no C-FIND or C-MOVE) is reported as n/a.
+# Pacs's side: PACS_BENCH_PACS_DIMSE=server (default) runs services/Pacs.Server, Release, with its embedded gateway
+# (AE PACS; C-STORE spooled and fsynced, then ingested into the archive in the same process; C-FIND and C-MOVE answered
+# from the archive). PACS_BENCH_PACS_DIMSE=host runs bench/Pacs.Gateway.Bench's storage SCP instead: the DIMSE library
+# alone, acknowledging a C-STORE the way the gateway does (spool file written, fsynced, renamed, folder fsynced), no
+# archive. A side that does not offer a service (the bench host has no C-FIND or C-MOVE) is reported as n/a.
 #
 # Environment (all optional):
 #   PACS_BENCH_ROOT        cache of generated data (shared with dicomweb-orthanc.sh)   (default /tmp/pacs-bench)
@@ -26,7 +27,7 @@
 #   PACS_BENCH_IDLE        associations of the idle phase                               (default 1000)
 #   PACS_BENCH_IDLE_HOLD   seconds they are held (Orthanc drops idle ones after 30 s)   (default 20)
 #   PACS_BENCH_FIND_ROUNDS timed passes over the C-FIND queries                         (default 3)
-#   PACS_BENCH_PACS_DIMSE  host | server                                                (default host)
+#   PACS_BENCH_PACS_DIMSE  server | host                                                (default server)
 #   PACS_BENCH_SKIP        comma list of phases to skip
 #   PACS_BENCH_PYTHON, PACS_BENCH_GEN, PACS_BENCH_KEEP as for dicomweb-orthanc.sh
 #
@@ -40,7 +41,7 @@ IDLE=${PACS_BENCH_IDLE:-1000}
 STORE_N=${PACS_BENCH_STORE_COUNT:-1000}
 IDLE_HOLD=${PACS_BENCH_IDLE_HOLD:-20}
 FIND_ROUNDS=${PACS_BENCH_FIND_ROUNDS:-3}
-PACS_DIMSE=${PACS_BENCH_PACS_DIMSE:-host}
+PACS_DIMSE=${PACS_BENCH_PACS_DIMSE:-server}
 SKIP=",${PACS_BENCH_SKIP:-},"
 PY=${PACS_BENCH_PYTHON:-/usr/bin/python3}
 export TCP_NODELAY=1 # Debian's DCMTK leaves Nagle on otherwise (~45 ms per round trip; ../shared/PEERS.md)
