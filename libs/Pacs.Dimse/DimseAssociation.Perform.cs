@@ -145,6 +145,11 @@ public sealed partial class DimseAssociation
         {
             final = Failed(context, request, e);
             ((DimseRetrieveResponse)final).SetCounts(counts, includeRemaining: false);
+            if (counts.FailedSopInstanceUids.Count > 0)
+            {
+                // PS3.4 C.4.2.1.5: a failure after sub-operations failed lists them too.
+                final.Dataset = new DicomDataset().Set(DicomTag.FailedSOPInstanceUIDList, DicomVR.UI, [.. counts.FailedSopInstanceUids]);
+            }
         }
 
         await SendFinalAsync(context, final).ConfigureAwait(false);

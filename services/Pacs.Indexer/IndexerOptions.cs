@@ -42,4 +42,10 @@ public sealed class IndexerOptions
 
     /// <summary>Compute frame byte ranges for image rows that have none (reads the blob). Default true.</summary>
     public bool FillFrameTables { get; set; } = true;
+
+    /// <summary>
+    /// How long inbox records are kept: longer than a copy of an event can still arrive (the outbox's retention of
+    /// dispatched rows plus the broker's redelivery window). Default 7 days; purged about hourly.
+    /// </summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
 }

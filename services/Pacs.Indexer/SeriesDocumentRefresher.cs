@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pacs.Archive;
 using Pacs.Messaging.Contracts;
+using Pacs.Messaging.Inbox;
 
 namespace Pacs.Indexer;
 
@@ -22,6 +23,7 @@ public sealed partial class SeriesDocumentRefresher : BackgroundService
     private readonly IndexerOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private DateTimeOffset _lastInboxPurge = DateTimeOffset.MinValue;
 
     public SeriesDocumentRefresher(ArchiveDatabase database, IndexProjector projector, ISeriesMetadataDocuments documents, IndexerOptions options,
         TimeProvider? clock = null, ILogger<SeriesDocumentRefresher>? logger = null)
@@ -46,6 +48,7 @@ public sealed partial class SeriesDocumentRefresher : BackgroundService
             try
             {
                 rebuilt = await RefreshOnceAsync(force: false, stoppingToken).ConfigureAwait(false);
+                await PurgeInboxIfDueAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -67,6 +70,16 @@ public sealed partial class SeriesDocumentRefresher : BackgroundService
                 return;
             }
         }
+    }
+
+    private async Task PurgeInboxIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        if (now - _lastInboxPurge < TimeSpan.FromHours(1))
+            return;
+        _lastInboxPurge = now;
+        await _database.WriteAsync((db, token) => InboxStore.PurgeAsync(db, now - _options.InboxRetention, token), durable: false,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

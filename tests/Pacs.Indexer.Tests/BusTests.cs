@@ -129,6 +129,33 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
         Assert.Equal(25, summary!.NumberOfInstances);
     }
 
+    [Fact]
+    public async Task Of_two_dispatchers_on_one_outbox_only_one_publishes_and_the_other_takes_over_when_it_stops()
+    {
+        await using var site = await Site.CreateAsync(postgres);
+        var bus = Node.RabbitBus(rabbit, site);
+        await using var indexer = await Node.StartAsync(site, bus, dispatcher: false, indexer: new IndexerOptions { ReconcileAtStart = false });
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "indexer", Deadline);
+        var first = await Node.StartAsync(site, bus);
+        await using var second = await Node.StartAsync(site, bus);
+        await Poll.UntilAsync(() => first.Dispatcher.IsLeader || second.Dispatcher.IsLeader, Deadline, "a leader");
+        var (leader, standby) = first.Dispatcher.IsLeader ? (first, second) : (second, first);
+        string study = TestDicom.NewUid(), series = TestDicom.NewUid();
+        for (int i = 0; i < 5; i++)
+            await site.IngestAsync(TestDicom.Create(study, series, TestDicom.NewUid(), seed: i));
+        await Poll.UntilAsync(() => indexer.Projector.Applied == 5, Deadline, "five applied");
+        Assert.False(standby.Dispatcher.IsLeader);
+        Assert.Equal(0L, standby.Dispatcher.Published);
+
+        await leader.DisposeAsync();
+        for (int i = 5; i < 10; i++)
+            await site.IngestAsync(TestDicom.Create(study, series, TestDicom.NewUid(), seed: i));
+        await Poll.UntilAsync(() => indexer.Projector.Applied == 10, Deadline, "the standby published the next five");
+        Assert.True(standby.Dispatcher.IsLeader);
+        if (!ReferenceEquals(leader, first))
+            await first.DisposeAsync();
+    }
+
     public sealed class RecordingConsumer(ConcurrentQueue<InstanceStored> received) : IConsumer<InstanceStored>
     {
         public Task Consume(ConsumeContext<InstanceStored> context)

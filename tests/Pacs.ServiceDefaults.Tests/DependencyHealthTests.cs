@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Pacs.Storage;
 using Pacs.Storage.Tests.Azure;
 using Pacs.Testing;
@@ -78,6 +81,39 @@ public sealed class DependencyHealthTests(AzuriteFixture azurite) : IClassFixtur
         var (status, checks) = await ReadyAsync(service.Client);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("Unhealthy", checks["blob-store"]);
+    }
+
+    [Fact]
+    public async Task A_broker_that_does_not_answer_leaves_the_dicomweb_service_ready_and_storing()
+    {
+        using var studies = Pacs.Testing.GeneratedStudies.Generate("--patients", "1", "--studies-per-patient", "1", "--series-per-study", "1",
+            "--instances-per-series", "2", "--rows", "8", "--cols", "8", "--seed", "31");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Bus:Transport"] = "RabbitMq",
+            ["Bus:RabbitMq:Host"] = "127.0.0.1",
+            ["Bus:RabbitMq:Port"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await using var service = await DicomWebHost.StartAsync(settings);
+
+        // The bus has a health check, reported but not deciding readiness: events wait in the outbox.
+        var registrations = service.App.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        var bus = Assert.Single(registrations, r => r.Tags.Contains("masstransit"));
+        Assert.DoesNotContain(ServiceHealth.ReadyTag, bus.Tags);
+        var (status, checks) = await ReadyAsync(service.Client);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.DoesNotContain(bus.Name, checks.Keys);
+
+        var content = new MultipartContent("related", $"test-{Guid.NewGuid():N}");
+        content.Headers.ContentType!.Parameters.Add(new System.Net.Http.Headers.NameValueHeaderValue("type", "\"application/dicom\""));
+        foreach (var instance in studies.Instances)
+        {
+            var part = new ByteArrayContent(File.ReadAllBytes(studies.FullPath(instance)));
+            part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/dicom");
+            content.Add(part);
+        }
+        using var stored = await service.Client.PostAsync("dicom-web/studies", content).WaitAsync(Deadline);
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
     }
 
     /// <summary>Azure Blob Storage on the shared Azurite, a fresh container; the index in SQLite unless the test says otherwise.</summary>

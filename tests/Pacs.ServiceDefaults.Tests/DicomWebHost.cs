@@ -34,12 +34,16 @@ internal sealed class DicomWebHost : IAsyncDisposable
         var data = new TempFolder();
         try
         {
-            var all = new Dictionary<string, string?>(settings)
+            var all = new Dictionary<string, string?>
             {
                 ["Pacs:DataFolder"] = data.Path,
                 ["Pacs:DatabaseWaitSeconds"] = "10",
                 ["Pacs:SweepIntervalMinutes"] = "0",
+                // No broker unless the test gives one: events go to the in-process bus.
+                ["Bus:Transport"] = "InMemory",
             };
+            foreach (var (key, value) in settings)
+                all[key] = value;
             var app = DicomWebService.Build(["--urls", "http://127.0.0.1:0"], builder =>
             {
                 builder.Configuration.AddInMemoryCollection(all);

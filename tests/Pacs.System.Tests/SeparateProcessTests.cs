@@ -40,6 +40,8 @@ public sealed class SystemPeers : IAsyncLifetime
         ["Pacs:Storage:AccountKey"] = AzureBlobStoreOptions.DevelopmentAccountKey,
         ["Pacs:Storage:Container"] = AzuriteFixture.NewContainerName(),
         ["Pacs:DataFolder"] = _data.Folder(Guid.NewGuid().ToString("N")),
+        // No broker in these tests yet (the indexer process joins with RabbitMQ): events stay in the process.
+        ["Bus:Transport"] = "InMemory",
     };
 }
 

@@ -55,8 +55,6 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
     secretKeyRef:
       name: {{ include "pacs.secretName" . }}
       key: {{ .Values.secrets.databaseConnectionStringKey }}
-- name: Pacs__DatabaseWaitSeconds
-  value: {{ .Values.postgresql.waitSeconds | quote }}
 - name: Pacs__Storage__Provider
   value: AzureBlob
 - name: Pacs__Storage__Endpoint

@@ -98,4 +98,61 @@ public sealed class OutboxStore : IOutboxStore
                 && (o.LastError == null || !o.LastError.StartsWith(UndeliverablePrefix)))
             .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// PostgreSQL: a session advisory lock on a connection of its own, held as long as the lease (the database releases
+    /// it when that connection ends, so a dispatcher that died frees it at once). SQLite: one process owns the index
+    /// file, so the lease is always granted.
+    /// </summary>
+    public async Task<IOutboxLease?> TryAcquireLeaseAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_database.IsPostgres)
+            return new LocalLease();
+        // Unpooled: the lock lives exactly as long as this physical connection.
+        var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(_database.Options.ConnectionString) { Pooling = false }.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+            command.Parameters.AddWithValue("key", DispatchLockKey);
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                return new PostgresLease(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        await connection.DisposeAsync().ConfigureAwait(false);
+        return null;
+    }
+
+    // An arbitrary constant naming "the outbox dispatcher" among advisory locks of this database.
+    private const long DispatchLockKey = 0x5041_4353_4F42_5831; // "PACSOBX1"
+
+    private sealed class LocalLease : IOutboxLease
+    {
+        public Task<bool> IsHeldAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class PostgresLease(Npgsql.NpgsqlConnection connection) : IOutboxLease
+    {
+        public async Task<bool> IsHeldAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = new Npgsql.NpgsqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or IOException)
+            {
+                return false; // the connection, and with it the lock, is gone
+            }
+        }
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Pacs.Dicom.Codecs.Jpeg;
 
 namespace Pacs.Dicom;
@@ -84,12 +85,7 @@ internal sealed class JpegFrameDecoder : IDicomFrameDecoder
             var bytes = new byte[count * n];
             if (n == 1)
             {
-                var p = planes[0];
-                for (var i = 0; i < count; i++)
-                {
-                    bytes[i] = (byte)p[i];
-                }
-
+                Narrow(planes[0].AsSpan(0, count), bytes);
                 return bytes;
             }
 
@@ -117,6 +113,26 @@ internal sealed class JpegFrameDecoder : IDicomFrameDecoder
         }
 
         return words;
+    }
+
+    /// <summary>8-bit samples held in 16-bit words to bytes, 16 at a time where the hardware allows.</summary>
+    private static void Narrow(ReadOnlySpan<ushort> source, Span<byte> target)
+    {
+        var i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= source.Length; i += 16)
+            {
+                var low = Vector128.Create(source.Slice(i, 8));
+                var high = Vector128.Create(source.Slice(i + 8, 8));
+                Vector128.Narrow(low, high).CopyTo(target.Slice(i, 16));
+            }
+        }
+
+        for (; i < source.Length; i++)
+        {
+            target[i] = (byte)source[i];
+        }
     }
 
     /// <summary>

@@ -70,6 +70,13 @@ public sealed class BusOptions
     /// <summary>Messages a consumer's queue hands out before they are acknowledged (RabbitMQ prefetch). Default 32.</summary>
     public int PrefetchCount { get; set; } = 32;
 
+    /// <summary>
+    /// Whether an unreachable broker makes the service unready (its bus health check Unhealthy, tagged "ready"). True
+    /// for services whose work is the bus (the indexer); false for those that must keep serving without it (DICOMweb
+    /// ingest, the embedded server), where the check then reports Degraded. Default true.
+    /// </summary>
+    public bool BrokerDecidesReadiness { get; set; } = true;
+
     /// <summary>Messages one endpoint processes at once. Default 8.</summary>
     public int ConcurrentMessageLimit { get; set; } = 8;
 }

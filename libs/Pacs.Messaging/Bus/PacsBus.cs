@@ -51,6 +51,12 @@ public static class PacsBus
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EntityPrefix, includeNamespace: false));
             consumers?.Invoke(x);
+            if (!options.BrokerDecidesReadiness)
+            {
+                // Ingest never waits on a neighbour (ARCHITECTURE promise 2): a broker outage is reported, not a reason
+                // to take the service out of rotation.
+                x.ConfigureHealthCheckOptions(h => h.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+            }
             x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureEndpoint(endpoint, options));
             switch (options.Transport)
             {

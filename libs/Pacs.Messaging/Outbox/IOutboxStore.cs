@@ -34,4 +34,18 @@ public interface IOutboxStore
 
     /// <summary>Deletes dispatched messages older than <paramref name="dispatchedBefore"/>; returns how many.</summary>
     Task<int> PurgeDispatchedAsync(DateTimeOffset dispatchedBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Tries to become the one dispatcher of this outbox: per-study order holds only while a single dispatcher publishes,
+    /// and a service may run several replicas. Returns the lease (dispose it to give it up) or null when another process
+    /// holds it. A lease can be lost (its database connection broke): check <see cref="IOutboxLease.IsHeldAsync"/>.
+    /// </summary>
+    Task<IOutboxLease?> TryAcquireLeaseAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The right to dispatch an outbox, held until disposed or lost.</summary>
+public interface IOutboxLease : IAsyncDisposable
+{
+    /// <summary>Whether the lease is still held (false once its holder lost its connection to the database).</summary>
+    Task<bool> IsHeldAsync(CancellationToken cancellationToken = default);
 }

@@ -21,6 +21,11 @@ namespace Pacs.Messaging.Outbox;
 /// the rows, which wait in the index as long as needed. A publish that fails stops its key for the round, so nothing is
 /// published ahead of an earlier message of the same study.
 /// </para>
+/// <para>
+/// Order per study needs a single publisher, while a service may run several replicas: each round starts by holding the
+/// outbox's lease (<see cref="IOutboxStore.TryAcquireLeaseAsync"/>); replicas without it wait and take over when the
+/// holder ends.
+/// </para>
 /// </summary>
 public sealed partial class OutboxDispatcher : BackgroundService
 {
@@ -35,6 +40,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private long _published;
+    private IOutboxLease? _lease;
     private DateTimeOffset _lastPurge;
 
     public OutboxDispatcher(IOutboxStore outbox, IPublishEndpoint bus, OutboxDispatcherOptions? options = null, TimeProvider? clock = null,
@@ -69,7 +75,42 @@ public sealed partial class OutboxDispatcher : BackgroundService
         }
     }
 
+    /// <summary>Whether this dispatcher holds the outbox's lease (only the holder publishes).</summary>
+    public bool IsLeader => _lease is not null;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_lease is not null)
+                await _lease.DisposeAsync().ConfigureAwait(false);
+            _lease = null;
+        }
+    }
+
+    /// <summary>
+    /// Holds the lease before a round; without it (another replica dispatches) waits and asks again, so a replica takes
+    /// over within <see cref="OutboxDispatcherOptions.LeaseRetryInterval"/> of the holder's end.
+    /// </summary>
+    private async Task<bool> EnsureLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (_lease is not null)
+        {
+            if (await _lease.IsHeldAsync(cancellationToken).ConfigureAwait(false))
+                return true;
+            await _lease.DisposeAsync().ConfigureAwait(false);
+            _lease = null;
+            LogLeaseLost();
+        }
+        _lease = await _outbox.TryAcquireLeaseAsync(cancellationToken).ConfigureAwait(false);
+        return _lease is not null;
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var backoff = _options.InitialBackoff;
         while (!stoppingToken.IsCancellationRequested)
@@ -77,6 +118,11 @@ public sealed partial class OutboxDispatcher : BackgroundService
             TimeSpan pause;
             try
             {
+                if (!await EnsureLeaseAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await Task.Delay(_options.LeaseRetryInterval, _clock, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
                 var round = await DispatchOnceAsync(stoppingToken).ConfigureAwait(false);
                 if (round.Failure is null)
                 {
@@ -271,6 +317,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the failed publish of outbox message {Id}")]
     private partial void LogRecordFailureFailed(Exception e, long id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the outbox lease (database connection ended); taking it again")]
+    private partial void LogLeaseLost();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} dispatched outbox messages")]
     private partial void LogPurged(int count);

@@ -23,6 +23,9 @@ public sealed class OutboxDispatcherOptions
     /// <summary>Longest pause between attempts while the broker stays down. Default 15 s.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often a dispatcher without the lease (another replica holds it) asks for it again. Default 2 s.</summary>
+    public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long dispatched rows are kept (for inspection and replay) before they are purged. Default 3 days.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(3);
 

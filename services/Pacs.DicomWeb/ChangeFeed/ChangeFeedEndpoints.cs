@@ -7,7 +7,10 @@ namespace Pacs.DicomWeb.ChangeFeed;
 
 /// <summary>
 /// The change feed (not part of PS3.18): what was created, replaced or deleted, in order, so that a viewer cache or a
-/// downstream system can follow the archive. GET /changefeed?after={sequence}&amp;limit={n} and GET /changefeed/latest.
+/// downstream system can follow the archive. GET /changefeed?after={sequence}&amp;limit={n} (since= is the same cursor
+/// under the name other archives use) pages forward, oldest first, with a Link rel="next" to the following page when the
+/// page is full; GET /changefeed/latest gives the newest sequence number, where a follower that only wants what comes
+/// next starts.
 /// </summary>
 public static class ChangeFeedEndpoints
 {
@@ -24,7 +27,13 @@ public static class ChangeFeedEndpoints
 
     private static async Task ReadAsync(HttpContext context, ChangeFeedReader feed)
     {
-        var after = Number(context, "after", 0);
+        var query = context.Request.Query;
+        if (query.ContainsKey("after") && query.ContainsKey("since"))
+        {
+            throw new DicomWebException(DicomWebProblem.BadRequest("Give the position as after= or since=, not both."));
+        }
+
+        var after = Number(context, query.ContainsKey("since") ? "since" : "after", 0);
         var limit = Number(context, "limit", 100);
         if (limit is < 1 or > MaxLimit)
         {
@@ -32,6 +41,12 @@ public static class ChangeFeedEndpoints
         }
 
         var entries = await feed.ReadAsync(after, (int)limit, context.RequestAborted).ConfigureAwait(false);
+        if (entries.Count == limit)
+        {
+            // RFC 8288: the next page starts after the last entry of this one.
+            context.Response.Headers.Link = $"<{context.Request.PathBase}{context.Request.Path}?after={entries[^1].Sequence}&limit={limit}>; rel=\"next\"";
+        }
+
         context.Response.ContentType = "application/json";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
         writer.WriteStartArray();

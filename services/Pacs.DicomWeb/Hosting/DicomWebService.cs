@@ -1,3 +1,5 @@
+using Pacs.Messaging.Bus;
+using Pacs.Messaging.Outbox;
 using Pacs.ServiceDefaults;
 
 namespace Pacs.DicomWeb.Hosting;
@@ -21,6 +23,7 @@ public static class DicomWebService
         builder.AddServiceDefaults(DefaultName);
         builder.AddArchiveFromConfiguration();
         builder.Services.AddDicomWeb(builder.Configuration);
+        AddOutboxPublishing(builder);
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 
@@ -30,6 +33,21 @@ public static class DicomWebService
         app.MapServiceDefaults();
         app.MapDicomWeb(app.Services.GetRequiredService<PublicUrlOptions>().ServicePath);
         return app;
+    }
+
+    /// <summary>
+    /// The outbox dispatcher that publishes ingest's events (docs/messaging.md) on the bus (section <c>Bus</c>; RabbitMQ
+    /// unless configured otherwise, so events wait in the outbox rather than vanish into a bus nobody listens to). A
+    /// broker outage leaves readiness alone: ingest goes on and the events follow when the broker returns.
+    /// </summary>
+    private static void AddOutboxPublishing(WebApplicationBuilder builder)
+    {
+        var bus = new BusOptions { Transport = BusTransport.RabbitMq, BrokerDecidesReadiness = false };
+        builder.Configuration.GetSection(BusOptions.ConfigurationSection).Bind(bus);
+        var dispatcher = new OutboxDispatcherOptions();
+        builder.Configuration.GetSection(OutboxDispatcherOptions.ConfigurationSection).Bind(dispatcher);
+        builder.Services.AddPacsBus(bus);
+        builder.Services.AddOutboxDispatcher(dispatcher);
     }
 
     /// <summary>Waits for the database and migrates it, then starts listening.</summary>

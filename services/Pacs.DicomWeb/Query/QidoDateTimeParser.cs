@@ -48,7 +48,37 @@ internal static partial class QidoDateTimeParser
             throw QidoValueParser.NotA(attribute, value, $"{what} or range of them (lower-upper, -upper or lower-, PS3.4 C.2.2.2.5)");
         }
 
+        // PS3.4 C.2.2.2.5.1: a time range beside a date range of the same pair (StudyDate and StudyTime) forms one
+        // date-time range, whose time ends need not be in order ("20160101-20160301" with "1000-0900"); the query
+        // parser refuses a reversed time range that has no such partner (see RequireTimePartners).
+        if (vr == DicomVR.TM && lower.Length > 0 && upper.Length > 0 && !InOrder(lower, upper, lowerFill, upperFill))
+        {
+            return new QidoCondition(attribute, vr, QidoMatchKind.Range, [], new QidoRange(lower, upper));
+        }
+
         return Range(attribute, vr, value, lower, upper, lowerFill, upperFill);
+    }
+
+    /// <summary>Refuses a reversed time range with no date range of its pair in <paramref name="conditions"/> (PS3.4 C.2.2.2.5.1).</summary>
+    public static void RequireTimePartners(IReadOnlyList<QidoCondition> conditions)
+    {
+        foreach (var condition in conditions)
+        {
+            if (condition is not { VR: DicomVR.TM, Kind: QidoMatchKind.Range, Range: { Lower: { } lower, Upper: { } upper } }
+                || InOrder(lower, upper, "000000.000000", "235959.999999"))
+            {
+                continue;
+            }
+
+            var keyword = DicomDictionary.Lookup(condition.Attribute.Leaf)?.Keyword ?? "";
+            var dateKeyword = keyword.EndsWith("Time", StringComparison.Ordinal) ? keyword[..^4] + "Date" : null;
+            var paired = dateKeyword is not null && conditions.Any(c => c.VR == DicomVR.DA && c.Kind == QidoMatchKind.Range
+                && DicomDictionary.Lookup(c.Attribute.Leaf)?.Keyword == dateKeyword && c.Attribute.Tags.Take(c.Attribute.Tags.Count - 1).SequenceEqual(condition.Attribute.Tags.Take(condition.Attribute.Tags.Count - 1)));
+            if (!paired)
+            {
+                throw Reversed(condition.Attribute, $"{lower}-{upper}");
+            }
+        }
     }
 
     /// <summary>

@@ -63,6 +63,7 @@ public static class QidoQueryParser
             }
         }
 
+        QidoDateTimeParser.RequireTimePartners(conditions);
         return new QidoQuery
         {
             Level = level,

@@ -67,7 +67,8 @@ internal static class QidoValueParser
 
     private static QidoCondition ParseList(QidoAttributePath attribute, DicomVR vr, string value, Func<string, bool> isValid, string what)
     {
-        var items = value.Split(',', StringSplitOptions.TrimEntries);
+        // PS3.18 8.3.4.1: list items are separated by commas; a backslash, the DICOM value separator (PS3.5 6.4), too.
+        var items = value.Split(vr == DicomVR.UI ? [',', '\\'] : [','], StringSplitOptions.TrimEntries);
         foreach (var item in items)
         {
             if (!isValid(item))

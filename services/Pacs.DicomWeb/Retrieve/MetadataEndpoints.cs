@@ -14,31 +14,31 @@ namespace Pacs.DicomWeb.Retrieve;
 /// <summary>
 /// WADO-RS metadata (PS3.18 10.4.1.1.2) of a study, series or instance as DICOM JSON, with every binary value as a
 /// BulkDataURI into the bulkdata endpoint (PS3.18 F.2.6) built from the address the client used; and that bulkdata
-/// endpoint, a byte range of the stored object.
+/// endpoint, a byte range of the stored object. Study and series metadata in JSON come from the series documents
+/// (<see cref="IMetadataDocuments"/>) built once per series version and stored, not from parsing every instance.
 /// </summary>
 public static class MetadataEndpoints
 {
-    /// <summary>Binary values up to this size are written inline; larger ones become BulkDataURIs.</summary>
-    private const int InlineBinaryMaxBytes = 256;
-
     public static IEndpointRouteBuilder MapMetadataEndpoints(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        routes.MapGet("/studies/{study}/metadata", (HttpContext c, string study, RetrieveService r, PublicUrlOptions u, MetadataCache m) =>
-            MetadataAsync(c, r, u, m, study, null, null));
-        routes.MapGet("/studies/{study}/series/{series}/metadata", (HttpContext c, string study, string series, RetrieveService r, PublicUrlOptions u, MetadataCache m) =>
-            MetadataAsync(c, r, u, m, study, series, null));
+        routes.MapGet("/studies/{study}/metadata",
+            (HttpContext c, string study, RetrieveService r, PublicUrlOptions u, MetadataCache m, IMetadataDocuments d) =>
+                MetadataAsync(c, r, u, m, d, study, null, null));
+        routes.MapGet("/studies/{study}/series/{series}/metadata",
+            (HttpContext c, string study, string series, RetrieveService r, PublicUrlOptions u, MetadataCache m, IMetadataDocuments d) =>
+                MetadataAsync(c, r, u, m, d, study, series, null));
         routes.MapGet("/studies/{study}/series/{series}/instances/{instance}/metadata",
-            (HttpContext c, string study, string series, string instance, RetrieveService r, PublicUrlOptions u, MetadataCache m) =>
-                MetadataAsync(c, r, u, m, study, series, instance));
+            (HttpContext c, string study, string series, string instance, RetrieveService r, PublicUrlOptions u, MetadataCache m, IMetadataDocuments d) =>
+                MetadataAsync(c, r, u, m, d, study, series, instance));
         routes.MapGet("/studies/{study}/series/{series}/instances/{instance}/bulkdata/{offset:long}-{length:long}",
             (HttpContext c, string study, string series, string instance, long offset, long length, RetrieveService r) =>
                 BulkDataAsync(c, r, study, series, instance, offset, length));
         return routes;
     }
 
-    private static async Task MetadataAsync(HttpContext context, RetrieveService retrieve, PublicUrlOptions urls, MetadataCache cache, string study, string? series,
-        string? sop)
+    private static async Task MetadataAsync(HttpContext context, RetrieveService retrieve, PublicUrlOptions urls, MetadataCache cache,
+        IMetadataDocuments documents, string study, string? series, string? sop)
     {
         var cancellationToken = context.RequestAborted;
         var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.Metadata, AcceptableMediaTypes.FromRequest(context.Request)).SelectedOrThrow();
@@ -74,6 +74,27 @@ public static class MetadataEndpoints
 
         context.Response.ContentType = representation.GetContentType();
         using var buffer = new MemoryStream();
+        if (sop is null)
+        {
+            // One stored document per series, in retrieve order (instances come sorted by series first).
+            buffer.WriteByte((byte)'[');
+            var first = true;
+            foreach (var group in instances.GroupBy(i => i.SeriesInstanceUid))
+            {
+                var document = await documents.GetSeriesAsync(group.ToList(), cancellationToken).ConfigureAwait(false);
+                if (!first)
+                    buffer.WriteByte((byte)',');
+                first = false;
+                await document.WriteInstancesAsync(buffer, baseUrl, cancellationToken).ConfigureAwait(false);
+            }
+
+            buffer.WriteByte((byte)']');
+            context.Response.ContentLength = buffer.Length;
+            buffer.Position = 0;
+            await buffer.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         for (var i = 0; i < instances.Count; i++)
         {
             buffer.WriteByte(i == 0 ? (byte)'[' : (byte)',');
@@ -111,56 +132,12 @@ public static class MetadataEndpoints
         string baseUrl, CancellationToken cancellationToken)
     {
         var dataset = await ReadHeaderAsync(retrieve, instance, cancellationToken).ConfigureAwait(false);
-        var instanceUrl = InstanceUrl(baseUrl, instance);
-        var frames = instance.Frames?.Count ?? instance.NumberOfFrames ?? 1;
-        return (dataset, new DicomModelWriterOptions
-        {
-            InlineBinaryMaxBytes = InlineBinaryMaxBytes,
-            BulkDataUriFactory = element => BulkDataUri(instanceUrl, element, frames),
-        });
-    }
-
-    private static string? BulkDataUri(string instanceUrl, DicomElement element, int frames)
-    {
-        if (element is DicomFragmentSequence)
-        {
-            // PS3.18 F.2.6: encapsulated pixel data is reached through the frames resource.
-            return $"{instanceUrl}/frames/{string.Join(',', Enumerable.Range(1, frames))}";
-        }
-
-        if (element.BulkData is { } reference && !reference.BigEndian)
-        {
-            return $"{instanceUrl}/bulkdata/{reference.Offset.ToString(CultureInfo.InvariantCulture)}-{reference.Length.ToString(CultureInfo.InvariantCulture)}";
-        }
-
-        if (element.BulkData is null && element.ValueOffset >= 0)
-        {
-            return $"{instanceUrl}/bulkdata/{element.ValueOffset.ToString(CultureInfo.InvariantCulture)}-{element.Value.Length.ToString(CultureInfo.InvariantCulture)}";
-        }
-
-        return null;
+        return (dataset, SeriesMetadataDocuments.WriterOptions(instance, baseUrl));
     }
 
     /// <summary>The header of a stored object, with large values left in place as references (offsets into the stored bytes).</summary>
-    internal static async Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken)
-    {
-        // A temporary copy: the reader needs a seekable source to leave bulk data in place.
-        var path = Path.Combine(Path.GetTempPath(), $"pacs-metadata-{Guid.NewGuid():N}.dcm");
-        try
-        {
-            await using (var source = await RetrieveEndpoints.OpenAsync(retrieve, instance, null, cancellationToken).ConfigureAwait(false))
-            await using (var target = File.Create(path))
-            {
-                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
-            }
-
-            return DicomFile.Open(path, new DicomReadOptions { BulkDataThresholdBytes = InlineBinaryMaxBytes }).Dataset;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    internal static Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken) =>
+        SeriesMetadataDocuments.ReadHeaderAsync(retrieve, instance, cancellationToken);
 
     private static string ETagOf(IReadOnlyList<StoredInstance> instances, string baseUrl)
     {

@@ -96,6 +96,12 @@ public sealed class StowRsArchiveUploader : IArchiveUploader, IDisposable
     {
         var status = (int)response.StatusCode;
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (items.Count > 1 && items.Select(i => i.SopInstanceUid).Distinct(StringComparer.Ordinal).Count() < items.Count && status is 200 or 202 or 409)
+        {
+            // The answer names instances by UID: with one UID twice in the request it cannot say which copy it means.
+            return await OneByOneAsync(items, cancellationToken).ConfigureAwait(false);
+        }
+
         switch (status)
         {
             case 200 or 202 or 409:
@@ -157,7 +163,7 @@ public sealed class StowRsArchiveUploader : IArchiveUploader, IDisposable
             }
             else if (failed.TryGetValue(uid, out var reason))
             {
-                results[i] = Verdict(reason, $"STOW-RS failure reason {Hex(reason)}");
+                results[i] = Verdict(reason, $"STOW-RS failure reason {Hex(reason)}{WarningAbout(response, uid)}");
             }
             else
             {
@@ -255,6 +261,21 @@ public sealed class StowRsArchiveUploader : IArchiveUploader, IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>
+    /// The archive's words about one failed instance: PS3.18 servers may explain failures in Warning headers (RFC 9111
+    /// 5.5, code 299); the one naming this SOP Instance UID is quoted.
+    /// </summary>
+    private static string WarningAbout(HttpResponseMessage response, string sopInstanceUid)
+    {
+        if (!response.Headers.TryGetValues("Warning", out var warnings))
+        {
+            return string.Empty;
+        }
+
+        var text = warnings.FirstOrDefault(w => w.Contains("(" + sopInstanceUid + ")", StringComparison.Ordinal));
+        return text is null ? string.Empty : ": " + text;
+    }
 
     private static string Hex(ushort? reason) => reason is { } r ? $"{r:X4}H" : "(none)";
 

@@ -68,13 +68,16 @@ public static class GatewayServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The archive over DICOMweb for the gateway on its own: STOW-RS and QIDO-RS to <see cref="GatewayOptions.ArchiveUrl"/>,
-    /// with <see cref="GatewayOptions.ArchiveBearerToken"/> when set.
+    /// The archive over DICOMweb for the gateway on its own, at <see cref="GatewayOptions.ArchiveUrl"/> with
+    /// <see cref="GatewayOptions.ArchiveBearerToken"/> when set: STOW-RS for the spool and QIDO-RS for storage commitment
+    /// (<see cref="StowRsArchiveUploader"/>), QIDO-RS and WADO-RS for query/retrieve
+    /// (<see cref="QueryRetrieveServiceCollectionExtensions.AddPacsGatewayDicomWebQueryRetrieve"/>).
     /// </summary>
     public static IServiceCollection AddPacsGatewayHttpArchive(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IArchiveUploader>(provider => new StowRsArchiveUploader(provider.GetRequiredService<GatewayOptions>(), provider.GetService<ILogger<StowRsArchiveUploader>>()));
+        services.AddPacsGatewayDicomWebQueryRetrieve();
         return services;
     }
 }

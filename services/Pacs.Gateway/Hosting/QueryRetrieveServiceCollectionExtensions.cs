@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pacs.Gateway.Archive;
 
 namespace Pacs.Gateway.Hosting;
@@ -10,14 +11,15 @@ public static class QueryRetrieveServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="IArchiveQuery"/> and <see cref="IArchiveRetrieve"/> as a <see cref="DicomWebArchiveClient"/>
     /// on <see cref="GatewayOptions.ArchiveUrl"/> (QIDO-RS and WADO-RS), sending <see cref="GatewayOptions.ArchiveBearerToken"/>
-    /// when set. The embedded server registers in-process implementations instead.
+    /// when set (part of <see cref="GatewayServiceCollectionExtensions.AddPacsGatewayHttpArchive"/>). The embedded server
+    /// registers in-process implementations instead.
     /// </summary>
     public static IServiceCollection AddPacsGatewayDicomWebQueryRetrieve(this IServiceCollection services, DicomWebArchiveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton(provider => CreateClient(provider.GetRequiredService<GatewayOptions>(), options));
-        services.AddSingleton<IArchiveQuery>(provider => provider.GetRequiredService<DicomWebArchiveClient>());
-        services.AddSingleton<IArchiveRetrieve>(provider => provider.GetRequiredService<DicomWebArchiveClient>());
+        services.TryAddSingleton(provider => CreateClient(provider.GetRequiredService<GatewayOptions>(), options));
+        services.TryAddSingleton<IArchiveQuery>(provider => provider.GetRequiredService<DicomWebArchiveClient>());
+        services.TryAddSingleton<IArchiveRetrieve>(provider => provider.GetRequiredService<DicomWebArchiveClient>());
         return services;
     }
 

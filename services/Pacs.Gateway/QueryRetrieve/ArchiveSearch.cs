@@ -61,14 +61,16 @@ internal sealed class ArchiveSearch
             }
         }
 
-        // C.2.2.2.5.1: a date and a time given together are one range; when either is matched here, both are.
+        // C.2.2.2.5.1: a date and a time given together are one range. The archive combines Study Date and Study Time
+        // itself; any other pair, or one of which either half is matched here, is matched here as a whole.
         foreach (var (date, time) in QueryModel.DateTimePairs)
         {
             var pair = keys.Where(k => (k.Tag == date || k.Tag == time) && k.Match.Kind is ArchiveMatchKind.Single or ArchiveMatchKind.Range).ToList();
-            if (pair.Count == 2 && pair.Any(_localKeys.Contains))
+            if (pair.Count == 2 && (date != DicomTag.StudyDate || pair.Any(_localKeys.Contains)))
             {
                 foreach (var k in pair.Where(k => !_localKeys.Contains(k)))
                 {
+                    _archiveKeys.Remove(k.Match);
                     _localKeys.Add(k);
                 }
             }

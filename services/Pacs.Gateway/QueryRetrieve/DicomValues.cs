@@ -65,7 +65,7 @@ public static class DicomValues
                     text = string.Concat(text.AsSpan(0, 4), text.AsSpan(5, 2), text.AsSpan(8, 2));
                 }
 
-                return text.Length == 8 && AllDigits(text) ? text : null;
+                return text.Length == 8 && AllDigits(text) && ValidDate(text) ? text : null;
             }
 
             case DicomVR.TM:
@@ -87,6 +87,11 @@ public static class DicomValues
                 }
 
                 var datePart = whole.Length > 8 ? whole[..8] : whole;
+                if (!ValidDate(datePart))
+                {
+                    return null;
+                }
+
                 var date = datePart.PadRight(8, high ? '9' : '0');
                 if (whole.Length <= 8)
                 {
@@ -112,9 +117,21 @@ public static class DicomValues
             return null;
         }
 
+        // PS3.5 6.2 TM: hours 00-23, minutes 00-59, seconds 00-60 (a leap second).
+        if (Component(whole, 0) > 23 || (whole.Length >= 4 && Component(whole, 2) > 59) || (whole.Length == 6 && Component(whole, 4) > 60))
+        {
+            return null;
+        }
+
         var pad = high ? '9' : '0';
         return whole.PadRight(6, pad) + "." + (fraction < 0 ? new string(pad, 6) : digits.PadRight(6, pad));
     }
+
+    /// <summary>YYYY[MM[DD]] with a month 01-12 and a day 01-31 where given.</summary>
+    private static bool ValidDate(string digits) =>
+        (digits.Length < 6 || Component(digits, 4) is >= 1 and <= 12) && (digits.Length < 8 || Component(digits, 6) is >= 1 and <= 31);
+
+    private static int Component(string digits, int start) => ((digits[start] - '0') * 10) + (digits[start + 1] - '0');
 
     private static bool AllDigits(string text) => text.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0;
 }

@@ -140,7 +140,8 @@ public static class FindKeyParser
                     }
                 }
 
-                if (key.Kind == ArchiveMatchKind.Range && key.RangeStart is { } low && key.RangeEnd is { } high
+                // A time range may wrap past midnight when it goes with a date (C.2.2.2.5.1), so only DA and DT are checked.
+                if (vr != DicomVR.TM && key.Kind == ArchiveMatchKind.Range && key.RangeStart is { } low && key.RangeEnd is { } high
                     && string.CompareOrdinal(DicomValues.Low(vr, low), DicomValues.High(vr, high)) > 0)
                 {
                     throw new DimseStatusException(DimseStatus.UnableToProcess, Clip($"{Name(tag)}: range {value} ends before it starts"));

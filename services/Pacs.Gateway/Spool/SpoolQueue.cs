@@ -85,11 +85,20 @@ public sealed class SpoolQueue
         long bytes = 0;
         lock (_gate)
         {
+            // One copy of a SOP Instance UID at a time, in order of arrival: the archive's answer names instances by UID,
+            // so two copies in one request (a resend with other content) could not be told apart, and two in parallel
+            // requests could reach the archive in either order. A later copy waits until the earlier one is settled.
+            var instances = _inFlight.Values.Select(e => e.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
             foreach (var entry in _waiting.Values)
             {
                 if (batch.Count >= Math.Max(1, maxCount) || (batch.Count > 0 && bytes + entry.Length > maxBytes))
                 {
                     break;
+                }
+
+                if (!instances.Add(entry.SopInstanceUid))
+                {
+                    continue;
                 }
 
                 batch.Add(entry);

@@ -75,6 +75,14 @@ public sealed class GatewayStoreScp(GatewaySpool spool, GatewayRouter router, IL
                 $"SOP Instance UID (0008,0018) of the data set '{datasetInstance}' differs from the Affected SOP Instance UID '{request.AffectedSopInstanceUid}'.");
         }
 
+        if (string.IsNullOrWhiteSpace(header.Dataset.GetString(DicomTag.StudyInstanceUID)) || string.IsNullOrWhiteSpace(header.Dataset.GetString(DicomTag.SeriesInstanceUID)))
+        {
+            // PS3.4 B.2.3: A900 again: Study and Series Instance UID are Type 1 in every storage IOD, and the archive cannot
+            // file an object without them; the modality hears it now instead of the object waiting in quarantine.
+            await GatewaySpool.AbandonAsync(writer).ConfigureAwait(false);
+            throw new DimseStatusException(DimseStatus.DataSetDoesNotMatchSopClass, "Study Instance UID (0020,000D) or Series Instance UID (0020,000E) is missing.");
+        }
+
         var routes = router.HasRoutes
             ? router.Match(context.Association.CallingAeTitle, request.AffectedSopClassUid!, header.Dataset.GetString(DicomTag.Modality))
             : [];

@@ -3,6 +3,9 @@ using System.Reflection;
 using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
 using Pacs.Gateway;
+using Pacs.Indexer;
+using Pacs.Messaging.Bus;
+using Pacs.Messaging.Outbox;
 using Pacs.ServiceDefaults;
 using Pacs.Storage;
 
@@ -18,16 +21,11 @@ internal static class ServiceConfiguration
     /// <summary>Environment variables read by the runtime or OpenTelemetry rather than a Pacs options class.</summary>
     private static readonly string[] PlatformPrefixes = ["ASPNETCORE_", "DOTNET_", "OTEL_", "TMPDIR"];
 
-    /// <summary>
-    /// Section "Bus" (libs/Pacs.Messaging BusOptions, on the bus branch): listed here until that library lands on
-    /// main, then replaced by ("Bus", typeof(BusOptions)).
-    /// </summary>
-    private static readonly string[] PendingBusKeys =
+    /// <summary>The bus and the outbox dispatcher (libs/Pacs.Messaging): read by every service on the bus.</summary>
+    private static readonly (string Section, Type Options)[] Bus =
     [
-        "Bus:Transport", "Bus:EntityPrefix", "Bus:RetryIntervalsMilliseconds:#", "Bus:RedeliveryIntervalsSeconds:#",
-        "Bus:PrefetchCount", "Bus:ConcurrentMessageLimit", "Bus:RabbitMq:Host", "Bus:RabbitMq:Port",
-        "Bus:RabbitMq:Username", "Bus:RabbitMq:Password", "Bus:RabbitMq:VirtualHost", "Bus:RabbitMq:UseTls",
-        "Bus:RabbitMq:Heartbeat", "Bus:RabbitMq:DelayedExchangePlugin",
+        (BusOptions.ConfigurationSection, typeof(BusOptions)),
+        (OutboxDispatcherOptions.ConfigurationSection, typeof(OutboxDispatcherOptions)),
     ];
 
     private static readonly (string Section, Type Options)[] Defaults = [(ServiceOptions.ConfigurationSection, typeof(ServiceOptions))];
@@ -45,11 +43,12 @@ internal static class ServiceConfiguration
     public static IReadOnlyDictionary<string, IReadOnlySet<string>> ByImage { get; } = new Dictionary<string, IReadOnlySet<string>>
     {
         ["pacs-dicomweb"] = Keys(
-            [.. Defaults, .. Archive, (DicomWebHosting.ConfigurationSection, typeof(PublicUrlOptions)), ("DicomWeb:Cors", typeof(DicomWebCorsOptions))],
-            ["DicomWeb:MetadataCacheBytes", .. PendingBusKeys]),
+            [.. Defaults, .. Archive, .. Bus, (DicomWebHosting.ConfigurationSection, typeof(PublicUrlOptions)), ("DicomWeb:Cors", typeof(DicomWebCorsOptions))],
+            ["DicomWeb:MetadataCacheBytes"]),
         ["pacs-gateway"] = Keys([.. Defaults, (GatewayOptions.ConfigurationSection, typeof(GatewayOptions))], []),
-        // The indexer (bus branch) owns the same archive and listens on the bus.
-        ["pacs-indexer"] = Keys([.. Defaults, .. Archive], PendingBusKeys),
+        // The indexer owns the same archive and listens on the bus.
+        ["pacs-indexer"] = Keys([.. Defaults, .. Archive, (BusOptions.ConfigurationSection, typeof(BusOptions)),
+            (IndexerOptions.ConfigurationSection, typeof(IndexerOptions))], []),
     };
 
     /// <summary>The service names the images are built from: services/Pacs.X/Dockerfile builds pacs-x.</summary>

@@ -157,6 +157,26 @@ public class QidoQueryParserTests
         Assert.Equal(query[(query.IndexOf('=') + 1)..], Assert.Single(condition.Values));
     }
 
+    [Fact]
+    public void A_time_range_that_ends_before_it_starts_is_accepted_beside_a_date_range_of_its_pair()
+    {
+        // PS3.4 C.2.2.2.5.1: StudyDate and StudyTime ranges combine into one date-time range.
+        var query = Parse("StudyDate=20160101-20160301&StudyTime=1000-0900");
+
+        var time = Assert.Single(query.Conditions, c => c.Attribute.Leaf == DicomTag.StudyTime);
+        Assert.Equal(new QidoRange("1000", "0900"), time.Range);
+        Assert.Contains("ends before it starts", Refused("SeriesDate=20160101-20160301&StudyTime=1000-0900").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_UID_list_may_be_separated_by_backslashes_as_well_as_commas()
+    {
+        var condition = Condition("StudyInstanceUID=1.2.3\\1.2.4,1.2.5");
+
+        Assert.Equal(QidoMatchKind.List, condition.Kind);
+        Assert.Equal(["1.2.3", "1.2.4", "1.2.5"], condition.Values);
+    }
+
     [Theory]
     [InlineData("StudyDate=20201231-20200101", "ends before it starts")]
     [InlineData("StudyTime=1800-0800", "ends before it starts")]

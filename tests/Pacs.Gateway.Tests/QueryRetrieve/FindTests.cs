@@ -43,7 +43,7 @@ public sealed class FindTests(QueryRetrieveFixture fixture)
             ("20230801-", d => string.CompareOrdinal(d, "20230801") >= 0),
         })
         {
-            var (result, matches) = await QueryTools.FindAsync(fixture.Port(access), "-S", ["QueryRetrieveLevel=STUDY", $"StudyDate={range}", "StudyInstanceUID"]);
+            var (result, matches) = await QueryTools.FindAsync(fixture.Port(access), "-S", ["QueryRetrieveLevel=STUDY", $"StudyDate={range}", "PatientID=PAT*", "StudyInstanceUID"]);
             Assert.True(result.ExitCode == 0, result.ToString());
             var expected = Expect(inside);
             Assert.NotEmpty(expected);

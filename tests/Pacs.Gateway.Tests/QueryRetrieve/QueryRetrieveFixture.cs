@@ -44,6 +44,16 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
         "--patients", "3", "--studies-per-patient", "2", "--series-per-study", "2", "--instances-per-series", "3",
         "--rows", "32", "--cols", "32", "--seed", "7", "--modalities", "CT,MR", "--start-date", "2020-01-01", "--end-date", "2024-12-31");
 
+    /// <summary>
+    /// One study of two instances stored RLE Lossless, patient "RLE000001" (renamed so that it stays apart from
+    /// <see cref="Studies"/>): a destination that takes only uncompressed data needs them converted.
+    /// </summary>
+    public GeneratedStudies RleStudy { get; } = GeneratedStudies.Generate(
+        "--patients", "1", "--studies-per-patient", "1", "--series-per-study", "1", "--instances-per-series", "2",
+        "--rows", "32", "--cols", "32", "--seed", "11", "--modalities", "CT", "--transfer-syntax", "rle", "--start-date", "2021-05-01", "--end-date", "2021-05-31");
+
+    public const string RlePatientId = "RLE000001";
+
     public HttpClient ArchiveClient { get; private set; } = null!;
 
     /// <summary>Where tests run storescp as the C-MOVE destination.</summary>
@@ -69,11 +79,20 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _dataFolder = Directory.CreateTempSubdirectory("pacs-gateway-qr-").FullName;
-        _archive = PacsServer.Build([$"--Pacs:DataFolder={_dataFolder}", "--Pacs:Url=http://127.0.0.1:0"]);
+        // The server's own embedded gateway (on a free port, knowing the destinations) is the in-process gateway under test.
+        _archive = PacsServer.Build(
+        [
+            $"--Pacs:DataFolder={_dataFolder}", "--Pacs:Url=http://127.0.0.1:0", "--Pacs:Gateway:Port=0",
+            $"--Pacs:Gateway:Destinations:0:AeTitle={DestinationAe}", "--Pacs:Gateway:Destinations:0:Host=127.0.0.1",
+            $"--Pacs:Gateway:Destinations:0:Port={DestinationPort}",
+            $"--Pacs:Gateway:Destinations:1:AeTitle={UnreachableAe}", "--Pacs:Gateway:Destinations:1:Host=127.0.0.1",
+            $"--Pacs:Gateway:Destinations:1:Port={UnreachablePort}",
+        ]);
         await PacsServer.StartAsync(_archive);
         var root = new Uri(_archive.Urls.Single().TrimEnd('/') + "/dicom-web/");
         ArchiveClient = new HttpClient { BaseAddress = root, Timeout = TimeSpan.FromSeconds(60) };
         await StowAsync(Studies.Instances.Select(Studies.FullPath));
+        await StowAsync(await Task.WhenAll(RleStudy.Instances.Select(i => RenamePatientAsync(RleStudy.FullPath(i)))));
 
         var options = new GatewayOptions
         {
@@ -89,7 +108,7 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
         var query = _archive.Services.GetRequiredService<IArchiveQuery>();
         var retrieve = _archive.Services.GetRequiredService<IArchiveRetrieve>();
         HttpGatewayPort = await StartGatewayAsync(options, new GatewayQueryRetrieve(http, http, options), null);
-        InProcessGatewayPort = await StartGatewayAsync(options, new GatewayQueryRetrieve(query, retrieve, options), null);
+        InProcessGatewayPort = _archive.Services.GetRequiredService<GatewayHost>().LocalEndPoint!.Port;
         var worklist = new FixedWorklist();
         WorklistGatewayPort = await StartGatewayAsync(options, new GatewayQueryRetrieve(query, retrieve, options, worklist), worklist);
         var gated = new GatedArchive(query, retrieve);
@@ -102,6 +121,21 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
         await host.StartAsync(CancellationToken.None);
         _gateways.Add(host);
         return host.LocalEndPoint!.Port;
+    }
+
+    /// <summary>Rewrites a file with Patient ID <see cref="RlePatientId"/> (pixel data passed through as stored); returns its path.</summary>
+    private static async Task<string> RenamePatientAsync(string path)
+    {
+        var renamed = path + ".renamed";
+        var file = DicomFile.Open(path);
+        file.Dataset.Set(DicomTag.PatientID, DicomVR.LO, RlePatientId);
+        file.Dataset.Set(DicomTag.PatientName, DicomVR.PN, "Rle^Case");
+        await using (var output = File.Create(renamed))
+        {
+            await DicomWriter.WriteFileAsync(output, file, new DicomWriteOptions { BulkDataSource = new DicomFileBulkDataSource(path), FlushToDisk = false });
+        }
+
+        return renamed;
     }
 
     /// <summary>STOW-RS of the files, in batches.</summary>
@@ -146,6 +180,7 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
         }
 
         Studies.Dispose();
+        RleStudy.Dispose();
     }
 
     /// <summary>

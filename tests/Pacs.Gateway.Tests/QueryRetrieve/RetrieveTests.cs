@@ -62,6 +62,56 @@ public sealed partial class RetrieveTests(QueryRetrieveFixture fixture)
         AssertReceived(received2.Path, chosen);
     }
 
+    [Theory]
+    [InlineData(ArchiveAccess.Http)]
+    [InlineData(ArchiveAccess.InProcess)]
+    public async Task Cmove_converts_rle_objects_for_a_destination_that_accepts_only_uncompressed_data(ArchiveAccess access)
+    {
+        var expected = fixture.RleStudy.Instances;
+        Assert.All(expected, i => Assert.Equal(DicomTransferSyntax.RLELossless.Uid, i.TransferSyntaxUid));
+        using var received = new TempFolder();
+        DcmtkResult result;
+        using (StartStoreScp(received.Path))
+        {
+            result = await MoveAsync(fixture.Port(access), QueryRetrieveFixture.DestinationAe, "-P",
+                ["QueryRetrieveLevel=PATIENT", $"PatientID={QueryRetrieveFixture.RlePatientId}"]);
+        }
+
+        Assert.Equal("0x0000", QueryTools.FinalStatus(result));
+        Assert.Equal(expected.Count, FinalCount(result.Output, "Completed"));
+        AssertReceived(received.Path, expected);
+        foreach (var path in Directory.GetFiles(received.Path))
+        {
+            var file = DicomFile.Open(path);
+            Assert.Equal(DicomTransferSyntax.ExplicitVRLittleEndian.Uid, file.FileMetaInformation.GetString(DicomTag.TransferSyntaxUID));
+            var pixels = file.Dataset.Get(DicomTag.PixelData);
+            Assert.NotNull(pixels);
+            Assert.Equal(32 * 32 * 2, pixels.Length);
+        }
+    }
+
+    [Theory]
+    [InlineData(ArchiveAccess.Http)]
+    [InlineData(ArchiveAccess.InProcess)]
+    public async Task Cmove_sends_rle_objects_as_stored_to_a_destination_that_accepts_them(ArchiveAccess access)
+    {
+        var expected = fixture.RleStudy.Instances;
+        using var received = new TempFolder();
+        DcmtkResult result;
+        using (StartStoreScp(received.Path, "+xa"))
+        {
+            result = await MoveAsync(fixture.Port(access), QueryRetrieveFixture.DestinationAe, "-P",
+                ["QueryRetrieveLevel=PATIENT", $"PatientID={QueryRetrieveFixture.RlePatientId}"]);
+        }
+
+        Assert.Equal("0x0000", QueryTools.FinalStatus(result));
+        AssertReceived(received.Path, expected);
+        foreach (var path in Directory.GetFiles(received.Path))
+        {
+            Assert.Equal(DicomTransferSyntax.RLELossless.Uid, DicomFile.Open(path).FileMetaInformation.GetString(DicomTag.TransferSyntaxUID));
+        }
+    }
+
     [Fact]
     public async Task Cmove_to_an_unknown_destination_fails_with_A801()
     {
@@ -80,6 +130,10 @@ public sealed partial class RetrieveTests(QueryRetrieveFixture fixture)
         Assert.Equal(expected, FinalCount(result.Output, "Failed"));
         Assert.Equal(0, FinalCount(result.Output, "Completed"));
         Assert.True(result.Output.Contains($"{QueryRetrieveFixture.UnreachableAe} at 127.0.0.1:{fixture.UnreachablePort}", StringComparison.Ordinal), result.Output);
+
+        // PS3.4 C.4.2.1.5: the final response lists the instances that failed (movescu -d prints its identifier).
+        Assert.True(result.Output.Contains("FailedSOPInstanceUIDList", StringComparison.Ordinal), result.Output);
+        Assert.All(Instances.Where(i => i.StudyInstanceUid == study), i => Assert.Contains(i.SopInstanceUid, result.Output, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -129,8 +183,9 @@ public sealed partial class RetrieveTests(QueryRetrieveFixture fixture)
         Assert.True(result.Output.Contains("SeriesInstanceUID is required at the SERIES level", StringComparison.Ordinal), result.Output);
     }
 
-    private DcmtkProcess StartStoreScp(string folder) =>
-        Dcmtk.StartServer("storescp", ["-aet", QueryRetrieveFixture.DestinationAe, "-od", folder, fixture.DestinationPort.ToString(CultureInfo.InvariantCulture)], fixture.DestinationPort);
+    private DcmtkProcess StartStoreScp(string folder, params string[] extra) =>
+        Dcmtk.StartServer("storescp", ["-aet", QueryRetrieveFixture.DestinationAe, "-od", folder, .. extra, fixture.DestinationPort.ToString(CultureInfo.InvariantCulture)],
+            fixture.DestinationPort);
 
     private static Task<DcmtkResult> MoveAsync(int port, string destination, string model, IEnumerable<string> keys, params string[] extra)
     {

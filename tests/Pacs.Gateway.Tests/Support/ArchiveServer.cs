@@ -26,6 +26,9 @@ public sealed class ArchiveServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The port of the server's embedded gateway (when started with it enabled).</summary>
+    public int GatewayPort => _app.Services.GetRequiredService<Pacs.Gateway.Hosting.GatewayHost>().LocalEndPoint!.Port;
+
     /// <summary>The DICOMweb base URL the gateway forwards to.</summary>
     public static string UrlFor(int port) => $"http://127.0.0.1:{port}/dicom-web";
 

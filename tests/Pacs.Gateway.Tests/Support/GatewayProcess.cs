@@ -63,6 +63,7 @@ public sealed class GatewayProcess : IDisposable
             "--Pacs:Gateway:Forwarding:MaxRetryDelay=00:00:00.500",
             "--Pacs:Gateway:Forwarding:BreakDuration=00:00:00.500",
             "--Logging:LogLevel:Default=Warning",
+            "--urls=http://127.0.0.1:0",
         ]);
         try
         {

@@ -139,6 +139,7 @@ public sealed class Node : IAsyncDisposable
                 InitialBackoff = TimeSpan.FromMilliseconds(100),
                 MaxBackoff = TimeSpan.FromSeconds(1),
                 PublishTimeout = TimeSpan.FromSeconds(3),
+                LeaseRetryInterval = TimeSpan.FromMilliseconds(200),
             });
         }
         services?.Invoke(builder.Services);
@@ -153,8 +154,13 @@ public sealed class Node : IAsyncDisposable
         await _host.StopAsync(timeout.Token);
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         await StopAsync();
         _host.Dispose();
     }

@@ -22,7 +22,7 @@ public sealed class ServerProcess : IDisposable
         var port = Pacs.Testing.FreePort.Next();
         var dll = Path.Combine(AppContext.BaseDirectory, "Pacs.Server.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])[dll, $"--Pacs:DataFolder={dataFolder}", $"--Pacs:Url=http://127.0.0.1:{port}", .. settings])
+        foreach (var argument in (string[])[dll, $"--Pacs:DataFolder={dataFolder}", $"--Pacs:Url=http://127.0.0.1:{port}", "--Pacs:Gateway:Port=0", .. settings])
         {
             start.ArgumentList.Add(argument);
         }

@@ -489,8 +489,8 @@ internal sealed class JpegDecoder
             if (single)
             {
                 var c = scan[0];
-                DecodeBlock(c, block);
-                JpegIdct.Transform(block, c.Plane, (my * 8 * c.Stride) + (mx * 8), c.Stride, _precision);
+                var hasAc = DecodeBlock(c, block);
+                JpegIdct.Transform(block, c.Plane, (my * 8 * c.Stride) + (mx * 8), c.Stride, _precision, hasAc);
                 continue;
             }
 
@@ -500,19 +500,23 @@ internal sealed class JpegDecoder
                 {
                     for (var h = 0; h < c.H; h++)
                     {
-                        DecodeBlock(c, block);
+                        var hasAc = DecodeBlock(c, block);
                         var bx = (mx * c.H) + h;
                         var by = (my * c.V) + v;
-                        JpegIdct.Transform(block, c.Plane, (by * 8 * c.Stride) + (bx * 8), c.Stride, _precision);
+                        JpegIdct.Transform(block, c.Plane, (by * 8 * c.Stride) + (bx * 8), c.Stride, _precision, hasAc);
                     }
                 }
             }
         }
     }
 
-    /// <summary>F.2.2.1 and F.2.2.2: one 8×8 block's DC difference and AC run/size pairs, dequantised into natural order.</summary>
-    private void DecodeBlock(Component c, Span<int> block)
+    /// <summary>
+    /// F.2.2.1 and F.2.2.2: one 8×8 block's DC difference and AC run/size pairs, dequantised into natural order. True
+    /// when any AC coefficient was coded.
+    /// </summary>
+    private bool DecodeBlock(Component c, Span<int> block)
     {
+        var hasAc = false;
         block.Clear();
         var quant = c.Quant!;
         var t = DecodeSymbol(c.DcHuffman!);
@@ -550,8 +554,11 @@ internal sealed class JpegDecoder
 
             var z = ZigZag[k];
             block[z] = Extend(Receive(size), size) * quant[z];
+            hasAc = true;
             k++;
         }
+
+        return hasAc;
     }
 
     // ------------------------------------------------------------------ progressive (T.81 G.1.2)
@@ -793,12 +800,15 @@ internal sealed class JpegDecoder
                 for (var bx = 0; bx < c.BlocksX; bx++)
                 {
                     var coef = c.Coefficients.AsSpan(((by * blocksPerRow) + bx) * 64, 64);
-                    for (var i = 0; i < 64; i++)
+                    var hasAc = false;
+                    block[0] = coef[0] * quant[0];
+                    for (var i = 1; i < 64; i++)
                     {
                         block[i] = coef[i] * quant[i];
+                        hasAc |= coef[i] != 0;
                     }
 
-                    JpegIdct.Transform(block, c.Plane, (by * 8 * c.Stride) + (bx * 8), c.Stride, _precision);
+                    JpegIdct.Transform(block, c.Plane, (by * 8 * c.Stride) + (bx * 8), c.Stride, _precision, hasAc);
                 }
             }
         }
@@ -831,10 +841,17 @@ internal sealed class JpegDecoder
             strides[i] = scan[i].Stride;
         }
 
-        for (long m = 0; m < total; m++)
+        // Rows and columns are counted rather than divided out of the sample number: a 64-bit division per sample costs
+        // more than the rest of the loop.
+        long m = -1;
+        for (int y = 0, x = -1; ++m < total;)
         {
-            var y = (int)(m / width);
-            var x = (int)(m % width);
+            if (++x == width)
+            {
+                x = 0;
+                y++;
+            }
+
             if (restart > 0)
             {
                 if (left == 0)

@@ -7,73 +7,107 @@ namespace Pacs.Dicom.Codecs.Jpeg;
 /// integer" decoders use, so lossy frames decode to the same samples as the reference toolkits rather than to
 /// values one off here and there (T.81 A.3.3 only bounds the error).
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit] // both work buffers are written in full before they are read
 internal static class JpegIdct
 {
     private const int ConstBits = 13;
 
-    private static readonly long C0298631336 = Fix(0.298631336);
-    private static readonly long C0390180644 = Fix(0.390180644);
-    private static readonly long C0541196100 = Fix(0.541196100);
-    private static readonly long C0765366865 = Fix(0.765366865);
-    private static readonly long C0899976223 = Fix(0.899976223);
-    private static readonly long C1175875602 = Fix(1.175875602);
-    private static readonly long C1501321110 = Fix(1.501321110);
-    private static readonly long C1847759065 = Fix(1.847759065);
-    private static readonly long C1961570560 = Fix(1.961570560);
-    private static readonly long C2053119869 = Fix(2.053119869);
-    private static readonly long C2562915447 = Fix(2.562915447);
-    private static readonly long C3072711026 = Fix(3.072711026);
+    // The factorisation's multipliers, round(x · 2^13).
+    private const long C0298631336 = 2446;
+    private const long C0390180644 = 3196;
+    private const long C0541196100 = 4433;
+    private const long C0765366865 = 6270;
+    private const long C0899976223 = 7373;
+    private const long C1175875602 = 9633;
+    private const long C1501321110 = 12299;
+    private const long C1847759065 = 15137;
+    private const long C1961570560 = 16069;
+    private const long C2053119869 = 16819;
+    private const long C2562915447 = 20995;
+    private const long C3072711026 = 25172;
 
     /// <summary>
     /// Transforms one block of dequantised coefficients (natural order) and writes the level-shifted, clamped samples
     /// (T.81 A.3.1: + 2^(P-1), limited to 0..2^P-1) into <paramref name="output"/> at <paramref name="offset"/>.
     /// </summary>
-    public static void Transform(Span<int> coefficients, ushort[] output, int offset, int stride, int precision)
+    /// <param name="hasAc">False when the caller knows every AC coefficient is zero (the entropy decoder saw none).</param>
+    public static unsafe void Transform(Span<int> coefficients, ushort[] output, int offset, int stride, int precision, bool hasAc = true)
     {
+        // The one bounds check for the whole block; the loops below then run on pointers (this is the decoder's hot spot).
+        if (coefficients.Length < 64 || offset < 0 || stride < 8 || (long)offset + (7L * stride) + 8 > output.Length)
+        {
+            throw new DicomCodecException("A JPEG 8×8 block lies outside its component plane; the stream's sizes are inconsistent.");
+        }
+
         var pass1Bits = precision == 8 ? 2 : 1;
         var center = 1 << (precision - 1);
         var max = (1 << precision) - 1;
-        Span<long> work = stackalloc long[64];
-
-        // Pass 1: columns.
-        for (var col = 0; col < 8; col++)
+        fixed (int* coef = coefficients)
+        fixed (ushort* plane = output)
         {
-            if (coefficients[8 + col] == 0 && coefficients[16 + col] == 0 && coefficients[24 + col] == 0 && coefficients[32 + col] == 0
-                && coefficients[40 + col] == 0 && coefficients[48 + col] == 0 && coefficients[56 + col] == 0)
+            var target = plane + offset;
+            if (!hasAc)
             {
-                // Only the DC term: the column is flat (the full computation gives exactly this value).
-                long dc = (long)coefficients[col] << pass1Bits;
+                // Only the DC term, the commonest block of all: every sample is the same, and equal to what both passes
+                // below would compute (their descales are exact for flat input).
+                var flat = ((((long)coef[0] << pass1Bits) + (1L << (pass1Bits + 2))) >> (pass1Bits + 3)) + center;
+                var sample = (ushort)(flat < 0 ? 0 : flat > max ? max : flat);
                 for (var r = 0; r < 8; r++)
                 {
-                    work[(r * 8) + col] = dc;
+                    new Span<ushort>(target + (r * stride), 8).Fill(sample);
                 }
 
-                continue;
+                return;
             }
 
-            OneDimension(
-                coefficients[col], coefficients[8 + col], coefficients[16 + col], coefficients[24 + col],
-                coefficients[32 + col], coefficients[40 + col], coefficients[48 + col], coefficients[56 + col],
-                ConstBits - pass1Bits, work, col, 8);
-        }
+            var work = stackalloc long[64];
 
-        // Pass 2: rows, with the final descale folding in the 1/8 of the 2-D transform.
-        Span<long> row = stackalloc long[8];
-        var shift = ConstBits + pass1Bits + 3;
-        for (var r = 0; r < 8; r++)
-        {
-            var w = work.Slice(r * 8, 8);
-            OneDimension(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], shift, row, 0, 1);
-            var at = offset + (r * stride);
-            for (var c = 0; c < 8; c++)
+            // Pass 1: columns.
+            for (var col = 0; col < 8; col++)
             {
-                var v = row[c] + center;
-                output[at + c] = (ushort)(v < 0 ? 0 : v > max ? max : v);
+                var c = coef + col;
+                if ((c[8] | c[16] | c[24] | c[32] | c[40] | c[48] | c[56]) == 0)
+                {
+                    // Only the DC term: the column is flat (the full computation gives exactly this value).
+                    var dc = (long)c[0] << pass1Bits;
+                    for (var r = 0; r < 8; r++)
+                    {
+                        work[(r * 8) + col] = dc;
+                    }
+
+                    continue;
+                }
+
+                OneDimension(c[0], c[8], c[16], c[24], c[32], c[40], c[48], c[56], ConstBits - pass1Bits, work + col, 8);
+            }
+
+            // Pass 2: rows, with the final descale folding in the 1/8 of the 2-D transform.
+            var row = stackalloc long[8];
+            var shift = ConstBits + pass1Bits + 3;
+            for (var r = 0; r < 8; r++)
+            {
+                var w = work + (r * 8);
+                var at = target + (r * stride);
+                if ((w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) == 0)
+                {
+                    // A row with no AC terms is flat; this descale gives exactly what the full pass would.
+                    var v = ((w[0] + (1L << (pass1Bits + 2))) >> (pass1Bits + 3)) + center;
+                    new Span<ushort>(at, 8).Fill((ushort)(v < 0 ? 0 : v > max ? max : v));
+                    continue;
+                }
+
+                OneDimension(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], shift, row, 1);
+                for (var c = 0; c < 8; c++)
+                {
+                    var v = row[c] + center;
+                    at[c] = (ushort)(v < 0 ? 0 : v > max ? max : v);
+                }
             }
         }
     }
 
-    private static void OneDimension(long d0, long d1, long d2, long d3, long d4, long d5, long d6, long d7, int descale, Span<long> result, int start, int step)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe void OneDimension(long d0, long d1, long d2, long d3, long d4, long d5, long d6, long d7, int descale, long* result, int step)
     {
         // Even part: rotation of inputs 2 and 6, butterflies with 0 and 4.
         var z1 = (d2 + d6) * C0541196100;
@@ -110,15 +144,13 @@ internal static class JpegIdct
         tmp3 += z1 + z4;
 
         var round = 1L << (descale - 1);
-        result[start] = (tmp10 + tmp3 + round) >> descale;
-        result[start + (7 * step)] = (tmp10 - tmp3 + round) >> descale;
-        result[start + step] = (tmp11 + tmp2 + round) >> descale;
-        result[start + (6 * step)] = (tmp11 - tmp2 + round) >> descale;
-        result[start + (2 * step)] = (tmp12 + tmp1 + round) >> descale;
-        result[start + (5 * step)] = (tmp12 - tmp1 + round) >> descale;
-        result[start + (3 * step)] = (tmp13 + tmp0 + round) >> descale;
-        result[start + (4 * step)] = (tmp13 - tmp0 + round) >> descale;
+        result[0] = (tmp10 + tmp3 + round) >> descale;
+        result[7 * step] = (tmp10 - tmp3 + round) >> descale;
+        result[step] = (tmp11 + tmp2 + round) >> descale;
+        result[6 * step] = (tmp11 - tmp2 + round) >> descale;
+        result[2 * step] = (tmp12 + tmp1 + round) >> descale;
+        result[5 * step] = (tmp12 - tmp1 + round) >> descale;
+        result[3 * step] = (tmp13 + tmp0 + round) >> descale;
+        result[4 * step] = (tmp13 - tmp0 + round) >> descale;
     }
-
-    private static long Fix(double x) => (long)Math.Round(x * (1 << ConstBits));
 }

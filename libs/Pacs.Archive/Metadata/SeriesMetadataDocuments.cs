@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pacs.Dicom;
+using Pacs.Storage;
+
+namespace Pacs.Archive;
+
+/// <summary>
+/// The WADO-RS metadata of a series (PS3.18 10.4.1.1.2) kept as one stored document, so a metadata request reads one
+/// object instead of parsing every instance of the series.
+/// </summary>
+public interface IMetadataDocuments
+{
+    /// <summary>
+    /// The document of the series whose visible instances are <paramref name="instances"/> (as
+    /// <see cref="RetrieveService.FindInstancesAsync"/> lists them, all of one series): read from the store when the
+    /// version that matches them exists, built and stored otherwise.
+    /// </summary>
+    Task<SeriesMetadataDocument> GetSeriesAsync(IReadOnlyList<StoredInstance> instances, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Builds and stores the document of the series as it is now and removes older versions; removes every version
+    /// when the series has no visible instance any more (then returns null). For the indexer that follows the change
+    /// feed: calling it after each change keeps the first metadata request of a series as fast as the next.
+    /// </summary>
+    Task<SeriesMetadataDocument?> RebuildSeriesAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// One series' metadata: a DICOM JSON array (PS3.18 F.2), one object per instance in retrieve order, whose BulkDataURIs
+/// start with <see cref="SeriesMetadataDocuments.BaseUrlPlaceholder"/> in place of the service's base URL, which depends
+/// on the request (<see cref="WriteJsonAsync"/> puts it in).
+/// </summary>
+/// <param name="Version">"{last watermark}-{instance count}" of the visible instances: it changes with every store,
+/// replacement and delete in the series (watermarks only grow, so a set that lost members and gained none is smaller).</param>
+public sealed record SeriesMetadataDocument(string StudyInstanceUid, string SeriesInstanceUid, string Version, byte[] Json)
+{
+    private static readonly byte[] UriStart = Encoding.UTF8.GetBytes($"\"BulkDataURI\":\"{SeriesMetadataDocuments.BaseUrlPlaceholder}");
+
+    /// <summary>
+    /// Writes the instance objects (without the enclosing brackets) with <paramref name="baseUrl"/> in every
+    /// BulkDataURI. The pattern replaced is structural JSON: a value containing it would have its quotes escaped.
+    /// </summary>
+    public async Task WriteInstancesAsync(Stream output, string baseUrl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var replacement = Encoding.UTF8.GetBytes("\"BulkDataURI\":\"").Concat(JsonEncodedText.Encode(baseUrl).EncodedUtf8Bytes.ToArray()).ToArray();
+        var body = Json.AsMemory(1, Math.Max(0, Json.Length - 2));
+        while (body.Length > 0)
+        {
+            var at = body.Span.IndexOf(UriStart);
+            if (at < 0)
+            {
+                await output.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+
+            await output.WriteAsync(body[..at], cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(replacement, cancellationToken).ConfigureAwait(false);
+            body = body[(at + UriStart.Length)..];
+        }
+    }
+
+    /// <summary>The whole array with <paramref name="baseUrl"/> in every BulkDataURI.</summary>
+    public async Task WriteJsonAsync(Stream output, string baseUrl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteByte((byte)'[');
+        await WriteInstancesAsync(output, baseUrl, cancellationToken).ConfigureAwait(false);
+        output.WriteByte((byte)']');
+    }
+}
+
+/// <summary>
+/// <see cref="IMetadataDocuments"/> over the blob store: the document of a series version is the immutable blob
+/// <c>metadata/v1/{study}/{series}/{version}.json</c>, beside an index of where each instance's object lies in it and
+/// which watermark it came from, so a rebuild after one more instance parses that one instance only. Built on first
+/// read (or by <see cref="RebuildSeriesAsync"/>); two concurrent builds of one version store identical bytes, the
+/// second finds the first's and uses it. Documents live outside the instance prefix, so the sweeper's orphan scan
+/// leaves them alone.
+/// </summary>
+public sealed class SeriesMetadataDocuments : IMetadataDocuments
+{
+    /// <summary>What BulkDataURIs start with in a stored document, instead of the base URL of a request.</summary>
+    public const string BaseUrlPlaceholder = "PACSBASEURL0";
+
+    /// <summary>Binary values up to this size are written inline; larger ones become BulkDataURIs.</summary>
+    public const int InlineBinaryMaxBytes = 256;
+
+    private const string Prefix = "metadata/v1";
+
+    private readonly RetrieveService _retrieve;
+    private readonly IBlobStore _store;
+    private readonly ILogger _logger;
+    private long _instancesParsed;
+
+    public SeriesMetadataDocuments(RetrieveService retrieve, IBlobStore store, ILogger<SeriesMetadataDocuments>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(retrieve);
+        ArgumentNullException.ThrowIfNull(store);
+        _retrieve = retrieve;
+        _store = store;
+        _logger = logger ?? NullLogger<SeriesMetadataDocuments>.Instance;
+    }
+
+    /// <summary>Stored instances parsed to build documents since start (for tests and metrics).</summary>
+    public long InstancesParsed => Interlocked.Read(ref _instancesParsed);
+
+    public async Task<SeriesMetadataDocument> GetSeriesAsync(IReadOnlyList<StoredInstance> instances, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        if (instances.Count == 0)
+            throw new ArgumentException("A series document needs at least one instance.", nameof(instances));
+        var (study, series) = (instances[0].StudyInstanceUid, instances[0].SeriesInstanceUid);
+        if (instances.Any(i => i.SeriesInstanceUid != series))
+            throw new ArgumentException("The instances belong to more than one series.", nameof(instances));
+        var version = VersionOf(instances);
+        var name = DocumentName(study, series, version);
+        if (await TryReadAsync(name, cancellationToken).ConfigureAwait(false) is { } stored)
+            return new SeriesMetadataDocument(study, series, version, stored);
+        return await BuildAsync(instances, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<SeriesMetadataDocument?> RebuildSeriesAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyInstanceUid);
+        ArgumentNullException.ThrowIfNull(seriesInstanceUid);
+        var instances = await _retrieve.FindInstancesAsync(studyInstanceUid, seriesInstanceUid, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (instances.Count == 0)
+        {
+            await RemoveVersionsAsync(studyInstanceUid, seriesInstanceUid, keep: null, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var document = await GetSeriesAsync(instances, cancellationToken).ConfigureAwait(false);
+        await RemoveVersionsAsync(studyInstanceUid, seriesInstanceUid, document.Version, cancellationToken).ConfigureAwait(false);
+        return document;
+    }
+
+    /// <summary>"{last watermark}-{count}" of the visible instances (see <see cref="SeriesMetadataDocument.Version"/>).</summary>
+    public static string VersionOf(IReadOnlyList<StoredInstance> instances)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        return string.Create(CultureInfo.InvariantCulture, $"{instances.Max(i => i.Watermark)}-{instances.Count}");
+    }
+
+    private static string SeriesFolder(string study, string series) => $"{Prefix}/{study}/{series}/";
+
+    private static string DocumentName(string study, string series, string version) => $"{SeriesFolder(study, series)}{version}.json";
+
+    private static string IndexName(string study, string series, string version) => $"{SeriesFolder(study, series)}{version}.index";
+
+    private async Task<byte[]?> TryReadAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await _store.OpenReadAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+        catch (BlobNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<SeriesMetadataDocument> BuildAsync(IReadOnlyList<StoredInstance> instances, string version, CancellationToken cancellationToken)
+    {
+        var (study, series) = (instances[0].StudyInstanceUid, instances[0].SeriesInstanceUid);
+        var reusable = await ReusableObjectsAsync(study, series, cancellationToken).ConfigureAwait(false);
+        using var json = new MemoryStream();
+        var index = new StringBuilder();
+        json.WriteByte((byte)'[');
+        for (var i = 0; i < instances.Count; i++)
+        {
+            if (i > 0)
+                json.WriteByte((byte)',');
+            var instance = instances[i];
+            if (!reusable.TryGetValue(instance.Watermark, out var bytes))
+                bytes = await InstanceJsonAsync(instance, cancellationToken).ConfigureAwait(false);
+            index.Append(CultureInfo.InvariantCulture, $"{instance.Watermark} {json.Position} {bytes.Length}\n");
+            json.Write(bytes);
+        }
+
+        json.WriteByte((byte)']');
+        var document = new SeriesMetadataDocument(study, series, version, json.ToArray());
+        // The index first: a document found without its index is still served, only not reused by the next build.
+        await PutOnceAsync(IndexName(study, series, version), Encoding.ASCII.GetBytes(index.ToString()), "text/plain", cancellationToken).ConfigureAwait(false);
+        await PutOnceAsync(DocumentName(study, series, version), document.Json, "application/dicom+json", cancellationToken).ConfigureAwait(false);
+        return document;
+    }
+
+    private async Task PutOnceAsync(string name, byte[] content, string contentType, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = new MemoryStream(content, writable: false);
+            await _store.PutAsync(name, stream, new BlobPutOptions { ContentType = contentType }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobAlreadyExistsException)
+        {
+            // A concurrent build of the same version stored it first; versions are immutable, so its bytes are these.
+        }
+        catch (BlobStoreException e)
+        {
+            // The document is a cache of what the instances hold: failing to keep it costs time, not data.
+            _logger.LogWarning(e, "Could not store metadata document {Name}", name);
+        }
+    }
+
+    /// <summary>The instance objects of the newest stored version of the series, by the watermark they were built from.</summary>
+    private async Task<Dictionary<long, byte[]>> ReusableObjectsAsync(string study, string series, CancellationToken cancellationToken)
+    {
+        var reusable = new Dictionary<long, byte[]>();
+        try
+        {
+            string? newest = null;
+            long newestWatermark = -1;
+            await foreach (var blob in _store.ListAsync(SeriesFolder(study, series), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (!blob.Name.EndsWith(".index", StringComparison.Ordinal))
+                    continue;
+                var version = Path.GetFileNameWithoutExtension(blob.Name);
+                if (long.TryParse(version.Split('-')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var watermark) && watermark > newestWatermark)
+                    (newest, newestWatermark) = (version, watermark);
+            }
+
+            if (newest is null || await TryReadAsync(DocumentName(study, series, newest), cancellationToken).ConfigureAwait(false) is not { } json
+                || await TryReadAsync(IndexName(study, series, newest), cancellationToken).ConfigureAwait(false) is not { } index)
+            {
+                return reusable;
+            }
+
+            foreach (var line in Encoding.ASCII.GetString(index).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var fields = line.Split(' ');
+                if (fields.Length == 3 && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var watermark)
+                    && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+                    && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+                    && start >= 0 && length >= 0 && start + length <= json.Length)
+                {
+                    reusable[watermark] = json.AsSpan(start, length).ToArray();
+                }
+            }
+        }
+        catch (BlobStoreException e)
+        {
+            _logger.LogWarning(e, "Could not read the previous metadata document of series {Series}; building from the instances", series);
+        }
+
+        return reusable;
+    }
+
+    private async Task RemoveVersionsAsync(string study, string series, string? keep, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var blob in _store.ListAsync(SeriesFolder(study, series), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (keep is null || Path.GetFileNameWithoutExtension(blob.Name) != keep)
+                names.Add(blob.Name);
+        }
+
+        foreach (var name in names)
+            await _store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One instance's metadata as a DICOM JSON object, BulkDataURIs under the placeholder base URL.</summary>
+    private async Task<byte[]> InstanceJsonAsync(StoredInstance instance, CancellationToken cancellationToken)
+    {
+        var dataset = await ReadHeaderAsync(_retrieve, instance, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _instancesParsed);
+        return DicomJsonWriter.SerializeToUtf8Bytes(dataset, WriterOptions(instance, BaseUrlPlaceholder));
+    }
+
+    /// <summary>The writer options whose BulkDataURIs name the instance under <paramref name="baseUrl"/> and each value's place in its stored object.</summary>
+    public static DicomModelWriterOptions WriterOptions(StoredInstance instance, string baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var instanceUrl = $"{baseUrl}/studies/{instance.StudyInstanceUid}/series/{instance.SeriesInstanceUid}/instances/{instance.SopInstanceUid}";
+        var frames = instance.Frames?.Count ?? instance.NumberOfFrames ?? 1;
+        return new DicomModelWriterOptions
+        {
+            InlineBinaryMaxBytes = InlineBinaryMaxBytes,
+            BulkDataUriFactory = element => BulkDataUri(instanceUrl, element, frames),
+        };
+    }
+
+    private static string? BulkDataUri(string instanceUrl, DicomElement element, int frames)
+    {
+        if (element is DicomFragmentSequence)
+        {
+            // PS3.18 F.2.6: encapsulated pixel data is reached through the frames resource.
+            return $"{instanceUrl}/frames/{string.Join(',', Enumerable.Range(1, frames))}";
+        }
+
+        if (element.BulkData is { } reference && !reference.BigEndian)
+            return $"{instanceUrl}/bulkdata/{reference.Offset.ToString(CultureInfo.InvariantCulture)}-{reference.Length.ToString(CultureInfo.InvariantCulture)}";
+        if (element.BulkData is null && element.ValueOffset >= 0)
+            return $"{instanceUrl}/bulkdata/{element.ValueOffset.ToString(CultureInfo.InvariantCulture)}-{element.Value.Length.ToString(CultureInfo.InvariantCulture)}";
+        return null;
+    }
+
+    /// <summary>The header of a stored object, with large values left in place as references (offsets into the stored bytes).</summary>
+    public static async Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(retrieve);
+        ArgumentNullException.ThrowIfNull(instance);
+        // A temporary copy: the reader needs a seekable source to leave bulk data in place.
+        var path = Path.Combine(Path.GetTempPath(), $"pacs-metadata-{Guid.NewGuid():N}.dcm");
+        try
+        {
+            await using (var source = await retrieve.OpenAsync(instance, null, cancellationToken).ConfigureAwait(false))
+            await using (var target = File.Create(path))
+            {
+                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+
+            return DicomFile.Open(path, new DicomReadOptions { BulkDataThresholdBytes = InlineBinaryMaxBytes }).Dataset;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
