@@ -14,10 +14,11 @@
 #          bench/dicomweb-orthanc.sh when its cache is there, otherwise over what the store phase sent.
 #   move   C-MOVE of a 500-instance series (CT, 257 MB) to a storescp started here.
 #
-# Pacs's side: PACS_BENCH_PACS_DIMSE=host (default) runs bench/Pacs.Gateway.Bench's storage SCP, which acknowledges a
-# C-STORE the way the gateway does (spool file written, fsynced, renamed, folder fsynced) on libs/Pacs.Dimse;
-# PACS_BENCH_PACS_DIMSE=server runs services/Pacs.Server with its gateway listener (AE PACS) once the embedded server
-# hosts it. A side that does not offer a service (the bench host has no C-FIND or C-MOVE) is reported as n/a.
+# Pacs's side: PACS_BENCH_PACS_DIMSE=server (default) runs services/Pacs.Server, Release, with its embedded gateway
+# (AE PACS; C-STORE spooled and fsynced, then ingested into the archive in the same process; C-FIND and C-MOVE answered
+# from the archive). PACS_BENCH_PACS_DIMSE=host runs bench/Pacs.Gateway.Bench's storage SCP instead: the DIMSE library
+# alone, acknowledging a C-STORE the way the gateway does (spool file written, fsynced, renamed, folder fsynced), no
+# archive. A side that does not offer a service (the bench host has no C-FIND or C-MOVE) is reported as n/a.
 #
 # Environment (all optional):
 #   PACS_BENCH_ROOT        cache of generated data (shared with dicomweb-orthanc.sh)   (default /tmp/pacs-bench)
@@ -26,7 +27,7 @@
 #   PACS_BENCH_IDLE        associations of the idle phase                               (default 1000)
 #   PACS_BENCH_IDLE_HOLD   seconds they are held (Orthanc drops idle ones after 30 s)   (default 20)
 #   PACS_BENCH_FIND_ROUNDS timed passes over the C-FIND queries                         (default 3)
-#   PACS_BENCH_PACS_DIMSE  host | server                                                (default host)
+#   PACS_BENCH_PACS_DIMSE  server | host                                                (default server)
 #   PACS_BENCH_SKIP        comma list of phases to skip
 #   PACS_BENCH_PYTHON, PACS_BENCH_GEN, PACS_BENCH_KEEP as for dicomweb-orthanc.sh
 #
@@ -40,7 +41,7 @@ IDLE=${PACS_BENCH_IDLE:-1000}
 STORE_N=${PACS_BENCH_STORE_COUNT:-1000}
 IDLE_HOLD=${PACS_BENCH_IDLE_HOLD:-20}
 FIND_ROUNDS=${PACS_BENCH_FIND_ROUNDS:-3}
-PACS_DIMSE=${PACS_BENCH_PACS_DIMSE:-host}
+PACS_DIMSE=${PACS_BENCH_PACS_DIMSE:-server}
 SKIP=",${PACS_BENCH_SKIP:-},"
 PY=${PACS_BENCH_PYTHON:-/usr/bin/python3}
 export TCP_NODELAY=1 # Debian's DCMTK leaves Nagle on otherwise (~45 ms per round trip; ../shared/PEERS.md)
@@ -163,7 +164,8 @@ start_pacs() {
     if [[ $PACS_DIMSE == host ]]; then
         "$HOST" scp --port "$PACS_PORT" --ae "$PACS_AE" --spool "$1/spool" --max-associations $((IDLE + 100)) </dev/null >>"$WORK/pacs.log" 2>&1 &
     else
-        "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="http://127.0.0.1:$(free_port)" --Pacs:Gateway:Port="$PACS_PORT" \
+        PACS_HTTP=http://127.0.0.1:$(free_port)
+        "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="$PACS_HTTP" --Pacs:Gateway:Port="$PACS_PORT" \
             --Pacs:Gateway:AeTitle="$PACS_AE" --Pacs:Gateway:MaxAssociations=$((IDLE + 100)) \
             --Pacs:Gateway:Destinations:0:AeTitle=BENCHDEST --Pacs:Gateway:Destinations:0:Host=127.0.0.1 \
             --Pacs:Gateway:Destinations:0:Port="${DEST_PORT:-104}" --Logging:LogLevel:Default=Warning </dev/null >>"$WORK/pacs.log" 2>&1 &
@@ -297,6 +299,17 @@ if ! skip move; then
         list_of ct 500 >"$WORK/series.list"
         for name in pacs orthanc; do store "$name" "$WORK/series.list" 1 >/dev/null; done
     fi
+    if [[ $PACS_DIMSE == server ]]; then
+        # The gateway acknowledges once spooled and forwards to the archive afterwards: wait until the archive has the series.
+        study=$(awk -F'\t' 'NR == 2 {print $4}' "$ROOT/ct/index.tsv")
+        series=$(awk -F'\t' 'NR == 2 {print $8}' "$ROOT/ct/index.tsv")
+        for ((i = 0; i < 1200; i++)); do
+            n=$(curl -fs "$PACS_HTTP/dicom-web/studies/$study/series/$series/instances?includefield=00080018&limit=1000" 2>/dev/null | grep -o '"00080018"' | wc -l || true)
+            ((n >= 500)) && break
+            sleep 0.5
+        done
+        say "move: the archive holds ${n:-0} of the series' 500 instances"
+    fi
     : >"$WORK/move.out"
     for name in orthanc pacs orthanc pacs; do
         read -r seconds received rc <<<"$(move_series $name)"
@@ -312,7 +325,7 @@ if ! skip idle; then
     for name in pacs orthanc; do
         read -r port ae pid <<<"$(target "$name")"
         say "idle: $IDLE associations into $name, held $IDLE_HOLD s ..."
-        line=$("$HOST" idle --port "$port" --ae "$ae" --count "$IDLE" --hold "$IDLE_HOLD" --pid "$pid" 2>>"$WORK/idle-$name.err" || true)
+        line=$("$HOST" idle --port "$port" --ae "$ae" --count "$IDLE" --hold "$IDLE_HOLD" --batch 250 --pid "$pid" 2>>"$WORK/idle-$name.err" || true)
         [[ -n $line ]] || line="idle (the client failed: $(tail -n 1 "$WORK/idle-$name.err"))"
         kill -0 "$pid" 2>/dev/null || line="$line server_exited=1"
         say "  $name: $line"
@@ -327,12 +340,13 @@ stop_orthanc
 if ! skip find; then
     # Over the 100k index of dicomweb-orthanc.sh when it has filled Orthanc (and Pacs, in server mode), else over the
     # store phase's data (which that phase leaves in $WORK).
-    FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -Ev '\.(partial|json)$' | head -n 1 || true)
+    # Only finished fills: a fill in progress or its settings file carries a suffix.
+    FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -E '/filled-orthanc-[0-9a-f]{12}-[0-9.]+$' | head -n 1 || true)
     if [[ -n $FILLED_ORTHANC && -f $ROOT/index/index.tsv ]]; then
         FIND_INDEX=$ROOT/index/index.tsv
         FIND_WHAT="the 100,000-instance index of dicomweb-orthanc.sh (+500 CT)"
         ORTHANC_FIND_FOLDER=$FILLED_ORTHANC
-        PACS_FIND_FOLDER=$(ls -d "$ROOT"/filled-pacs-* 2>/dev/null | grep -Ev '\.(partial|json)$' | head -n 1 || true)
+        PACS_FIND_FOLDER=$(ls -d "$ROOT"/filled-pacs-* 2>/dev/null | grep -E '/filled-pacs-[0-9a-f]{12}-[0-9a-f]{12}$' | head -n 1 || true)
     else
         FIND_INDEX=$ROOT/ct/index.tsv
         FIND_WHAT="the CT study of the store phase"
