@@ -18,7 +18,9 @@ namespace Pacs.Storage;
 /// (who knows the current version from its index) picks n; two writers that pick the same n are told by
 /// <see cref="BlobAlreadyExistsException"/>. <see cref="Unique"/> gives <c>{stem}/{26-character time-ordered id}</c>
 /// when no counter is at hand: 48 bits of milliseconds since 1970 and 80 random bits in Crockford base 32 (the ULID
-/// layout), so names sort by creation time and do not collide in practice.
+/// layout), so names sort by creation time and do not collide in practice. Within one process, names made in the same
+/// millisecond take the previous name's random bits plus one, so they sort in the order they were made (the index
+/// rebuild relies on name order being version order).
 /// </para>
 /// </summary>
 public static class BlobNames
@@ -27,6 +29,10 @@ public static class BlobNames
     public const int MaxLength = 200;
 
     private const string Crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    private static readonly Lock UniqueGate = new();
+    private static long _lastUniqueMs = -1;
+    private static UInt128 _lastUniqueBits;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the rule <paramref name="name"/> breaks.</summary>
     public static void Validate(string name, string paramName = "name")
@@ -125,6 +131,17 @@ public static class BlobNames
         long ms = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
         Span<byte> random = stackalloc byte[10];
         RandomNumberGenerator.Fill(random);
+        UInt128 bits = 0;
+        foreach (byte b in random)
+            bits = (bits << 8) | b;
+        lock (UniqueGate)
+        {
+            // Same millisecond as the previous name: one more than its random part, so the two sort in creation order.
+            if (ms == _lastUniqueMs)
+                bits = (_lastUniqueBits + 1) & ((UInt128.One << 80) - 1);
+            _lastUniqueMs = ms;
+            _lastUniqueBits = bits;
+        }
         Span<char> id = stackalloc char[26];
         // 48-bit timestamp as 10 base-32 digits (the top digit holds 3 bits), most significant first.
         for (int i = 9; i >= 0; i--)
@@ -133,9 +150,6 @@ public static class BlobNames
             ms >>= 5;
         }
         // 80 random bits as 16 base-32 digits.
-        UInt128 bits = 0;
-        foreach (byte b in random)
-            bits = (bits << 8) | b;
         for (int i = 25; i >= 10; i--)
         {
             id[i] = Crockford[(int)(bits & 31)];

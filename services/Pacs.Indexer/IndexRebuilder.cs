@@ -72,9 +72,12 @@ public sealed partial class IndexRebuilder
         {
             var page = await _store.ListPageAsync(prefix, token, cancellationToken: cancellationToken).ConfigureAwait(false);
             token = page.ContinuationToken;
-            // Versions of one instance are named {prefix}/{SOP Instance UID}/{time-ordered id}: the store lists them in
-            // name order, which is version order, and they must be indexed in that order; different instances need not.
-            var byInstance = page.Items.GroupBy(b => Stem(b.Name), StringComparer.Ordinal).Select(g => g.Select(b => b.Name).ToList()).ToList();
+            // Versions of one instance are named {prefix}/{SOP Instance UID}/{time-ordered id}, so name order is version
+            // order. A store need not list in name order (the file store lists by hash shard), so each instance's names are
+            // indexed in name order within a page, one after the other; a version seen after a newer one is reported Older
+            // and left out, so the newest always ends up visible whatever the listing order.
+            var byInstance = page.Items.GroupBy(b => Stem(b.Name), StringComparer.Ordinal)
+                .Select(g => g.Select(b => b.Name).Order(StringComparer.Ordinal).ToList()).ToList();
             var results = new StoredBlobResult[byInstance.Count][];
             await Parallel.ForEachAsync(Enumerable.Range(0, byInstance.Count),
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Parallelism), CancellationToken = cancellationToken },

@@ -72,7 +72,7 @@ public sealed class ServiceHostTests
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         using var report = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
         var checks = report.RootElement.GetProperty("checks").EnumerateObject().Select(c => c.Name).ToList();
-        Assert.Contains("index-database", checks);
+        Assert.Contains("database", checks);
         Assert.Contains(checks, c => c.Contains("masstransit", StringComparison.OrdinalIgnoreCase));
 
         indexer.Terminate();

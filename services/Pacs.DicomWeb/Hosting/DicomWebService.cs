@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pacs.Messaging.Bus;
 using Pacs.Messaging.Outbox;
 using Pacs.ServiceDefaults;
@@ -48,6 +49,12 @@ public static class DicomWebService
         builder.Configuration.GetSection(OutboxDispatcherOptions.ConfigurationSection).Bind(dispatcher);
         builder.Services.AddPacsBus(bus);
         builder.Services.AddOutboxDispatcher(dispatcher);
+        // The bus check stays registered (and reported by MassTransit) but out of readiness: ingest never waits on the broker.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(o =>
+        {
+            foreach (var registration in o.Registrations.Where(r => r.Tags.Contains("masstransit")))
+                registration.Tags.Remove(ServiceHealth.ReadyTag);
+        });
     }
 
     /// <summary>Waits for the database and migrates it, then starts listening.</summary>

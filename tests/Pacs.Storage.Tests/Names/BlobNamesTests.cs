@@ -73,6 +73,17 @@ public sealed class BlobNamesTests
     }
 
     [Fact]
+    public void Unique_names_made_in_the_same_millisecond_sort_in_the_order_they_were_made()
+    {
+        // Versions of one instance stored within one millisecond: the index rebuild takes name order as version order.
+        var clock = new FixedClock(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123));
+        var names = Enumerable.Range(0, 200).Select(_ => BlobNames.Unique("instances/1.2.3", clock)).ToList();
+
+        Assert.Equal(names, names.Order(StringComparer.Ordinal));
+        Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public void Prefixes_may_end_with_a_slash_but_use_the_name_characters()
     {
         BlobNames.ValidatePrefix("");
