@@ -77,12 +77,27 @@ public static class LevelAttributes
 
     /// <summary>Copies <paramref name="tags"/> of <paramref name="source"/> into <paramref name="target"/>, which already
     /// knows its character set (its own or its parent's): items are attached before they are filled.</summary>
+    /// <summary>The one VR PS3.6 gives <paramref name="tag"/>, or null when it is unknown, a sequence or has alternatives.</summary>
+    private static DicomVR? DictionaryVR(DicomTag tag) =>
+        DicomDictionary.Lookup(tag) is { ValueRepresentations: [var vr] } && vr is not (DicomVR.SQ or DicomVR.UN) ? vr : null;
+
     private static void Fill(DicomDataset target, DicomDataset source, IEnumerable<DicomTag> tags)
     {
         foreach (var tag in tags)
         {
             if (source.Get(tag) is not { } element || element.IsBulkData || element is DicomFragmentSequence)
                 continue;
+            if (element.VR == DicomVR.UN && element is not DicomSequence && DictionaryVR(tag) is { } vr)
+            {
+                // PS3.5 6.2.2: an element sent as UN whose tag the dictionary knows is read with the dictionary's VR, so
+                // the index (and QIDO-RS) holds a UID, date or name rather than opaque bytes. The stored object keeps UN.
+                var typed = new DicomDataset();
+                if (source.Get(DicomTag.SpecificCharacterSet) is { } characterSet)
+                    typed.Set(characterSet);
+                typed.Set(new DicomElement(tag, vr, element.Value));
+                Fill(target, typed, [tag]);
+                continue;
+            }
             if (element is DicomSequence sequence)
             {
                 var items = sequence.Items.Select(_ => new DicomDataset()).ToArray();
