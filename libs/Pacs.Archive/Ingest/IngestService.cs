@@ -56,17 +56,23 @@ public sealed partial class IngestService
     /// </summary>
     public async Task<IngestResult> IngestAsync(Stream dicomPart, IngestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(dicomPart);
-        using var activity = ArchiveTelemetry.ActivitySource.StartActivity("ingest");
-        long started = _clock.GetTimestamp();
-        var result = await IngestCoreAsync(dicomPart, options ?? IngestOptions.Default, cancellationToken).ConfigureAwait(false);
-        ArchiveTelemetry.Record(result, _clock.GetElapsedTime(started), activity);
-        return result;
+        var stored = await BeginIngestAsync(dicomPart, options, cancellationToken).ConfigureAwait(false);
+        return await stored.ConfigureAwait(false);
     }
 
-    private async Task<IngestResult> IngestCoreAsync(Stream dicomPart, IngestOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads <paramref name="dicomPart"/> to its end (not disposed) and returns once it is read, with a task that
+    /// completes when the part is stored (or refused), as <see cref="IngestAsync"/> would answer. The caller may read
+    /// and begin the next part meanwhile: the parts of one request then share the index's group commits instead of
+    /// each waiting for its own. The returned task must be awaited (it owns the spooled copy of the part). Exceptions
+    /// of reading the part come from this call; cancellation may also end the returned task.
+    /// </summary>
+    public async Task<Task<IngestResult>> BeginIngestAsync(Stream dicomPart, IngestOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
-
+        ArgumentNullException.ThrowIfNull(dicomPart);
+        var activity = ArchiveTelemetry.ActivitySource.StartActivity("ingest");
+        long started = _clock.GetTimestamp();
         PartSpool spool;
         try
         {
@@ -75,9 +81,36 @@ public sealed partial class IngestService
         }
         catch (PartTooLargeException e)
         {
-            return IngestResult.Refuse(StoreFailureReasons.OutOfResources, e.Message);
+            var refused = IngestResult.Refuse(StoreFailureReasons.OutOfResources, e.Message);
+            ArchiveTelemetry.Record(refused, _clock.GetElapsedTime(started), activity);
+            activity?.Dispose();
+            return Task.FromResult(refused);
         }
+        catch
+        {
+            activity?.Dispose();
+            throw;
+        }
+        return FinishIngestAsync(spool, options ?? IngestOptions.Default, activity, started, cancellationToken);
+    }
 
+    private async Task<IngestResult> FinishIngestAsync(PartSpool spool, IngestOptions options, System.Diagnostics.Activity? activity,
+        long started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await IngestSpooledAsync(spool, options, cancellationToken).ConfigureAwait(false);
+            ArchiveTelemetry.Record(result, _clock.GetElapsedTime(started), activity);
+            return result;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+    }
+
+    private async Task<IngestResult> IngestSpooledAsync(PartSpool spool, IngestOptions options, CancellationToken cancellationToken)
+    {
         using (spool)
         {
             DicomFile file;
@@ -203,71 +236,21 @@ public sealed partial class IngestService
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
-                await using var db = _database.CreateContext();
-                // The reservation need not wait for the disk: the acknowledging commit later makes it durable too.
-                await _database.SetSqliteSynchronousAsync(db, full: false, cancellationToken).ConfigureAwait(false);
-                await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await _database.RelaxPostgresCommitAsync(db, cancellationToken).ConfigureAwait(false);
-                var versions = await db.Instances.AsNoTracking()
-                    .Where(i => i.SopInstanceUid == a.SopInstanceUid)
-                    .Select(i => new { i.Watermark, i.Version, i.Status, i.Sha256 })
-                    .ToListAsync(cancellationToken).ConfigureAwait(false);
-
-                if (versions.Any(v => v.Status is InstanceStatus.Creating or InstanceStatus.Deleting))
+                // Group commit: the reservation shares its transaction with whatever else is waiting to be written. It
+                // need not wait for the disk: the acknowledging commit later makes it durable too.
+                var attempt = await _database.GroupCommit.RunAsync(
+                    (db, ct) => TryReserveAsync(db, a, spool, frameTable, policy, ct),
+                    durable: false, keep: r => r.Reserved.Reservation is not null, cancellationToken).ConfigureAwait(false);
+                if (!attempt.Busy)
+                    return attempt.Reserved;
+                // Another store or delete of this SOP Instance UID is in flight: its outcome decides ours.
+                if (_clock.GetUtcNow() >= waitUntil)
                 {
-                    // Another store or delete of this SOP Instance UID is in flight: its outcome decides ours.
-                    await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                    writer.Dispose();
-                    if (_clock.GetUtcNow() >= waitUntil)
-                    {
-                        return new Reserved(null, IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
-                            $"Another store or delete of SOP Instance UID {a.SopInstanceUid} is in progress; try again later.", a, spool.Length));
-                    }
-                    await Task.Delay(TimeSpan.FromMilliseconds(delayMs), _clock, cancellationToken).ConfigureAwait(false);
-                    delayMs = Math.Min(delayMs * 2, 250);
-                    continue;
+                    return new Reserved(null, IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
+                        $"Another store or delete of SOP Instance UID {a.SopInstanceUid} is in progress; try again later.", a, spool.Length));
                 }
-
-                var current = versions.FirstOrDefault(v => v.Status == InstanceStatus.Created);
-                long? replacing = null;
-                if (current is not null)
-                {
-                    if (current.Sha256.AsSpan().SequenceEqual(spool.Sha256))
-                    {
-                        return new Reserved(null, new IngestResult
-                        {
-                            Outcome = IngestOutcome.AlreadyStored,
-                            SopClassUid = a.SopClassUid,
-                            SopInstanceUid = a.SopInstanceUid,
-                            StudyInstanceUid = a.StudyInstanceUid,
-                            SeriesInstanceUid = a.SeriesInstanceUid,
-                            Watermark = current.Watermark,
-                            Version = current.Version,
-                            SizeBytes = spool.Length,
-                            Warnings = [new IngestWarning(StoreWarningReasons.DuplicateInstance,
-                                $"SOP Instance UID {a.SopInstanceUid} is already stored with identical content; nothing new was written.")],
-                        });
-                    }
-                    if (policy == DuplicatePolicy.Reject)
-                    {
-                        return new Reserved(null, IngestResult.Refuse(StoreFailureReasons.SopInstanceAlreadyExists,
-                            $"SOP Instance UID {a.SopInstanceUid} is already stored with different content (SHA-256 differs); the duplicate policy refuses replacing it.",
-                            a, spool.Length));
-                    }
-                    replacing = current.Watermark;
-                }
-
-                var now = _clock.GetUtcNow();
-                var (studyRowId, seriesRowId) = await FindOrAddParentsAsync(db, a, now, cancellationToken).ConfigureAwait(false);
-                int version = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
-                // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind.
-                var row = NewInstanceRow(a, spool, frameTable, version, InstanceStatus.Creating, studyRowId, seriesRowId,
-                    BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock), _options.InitialTier, now);
-                db.Instances.Add(row);
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new Reserved(new Reservation(row.Watermark, version, row.BlobName, replacing, row.SopClassUid), null);
+                await Task.Delay(TimeSpan.FromMilliseconds(delayMs), _clock, cancellationToken).ConfigureAwait(false);
+                delayMs = Math.Min(delayMs * 2, 250);
             }
             catch (Exception e) when (DbErrors.IsConflict(e) && conflicts < _options.MaxConflictRetries)
             {
@@ -277,6 +260,60 @@ public sealed partial class IngestService
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * conflicts)), _clock, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private readonly record struct ReserveAttempt(Reserved Reserved, bool Busy);
+
+    /// <summary>One reservation attempt, inside a group-commit transaction.</summary>
+    private async Task<ReserveAttempt> TryReserveAsync(ArchiveDbContext db, InstanceAttributes a, PartSpool spool, byte[]? frameTable,
+        DuplicatePolicy policy, CancellationToken cancellationToken)
+    {
+        var versions = await db.Instances.AsNoTracking()
+            .Where(i => i.SopInstanceUid == a.SopInstanceUid)
+            .Select(i => new { i.Watermark, i.Version, i.Status, i.Sha256 })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        if (versions.Any(v => v.Status is InstanceStatus.Creating or InstanceStatus.Deleting))
+            return new ReserveAttempt(default, Busy: true);
+
+        var current = versions.FirstOrDefault(v => v.Status == InstanceStatus.Created);
+        long? replacing = null;
+        if (current is not null)
+        {
+            if (current.Sha256.AsSpan().SequenceEqual(spool.Sha256))
+            {
+                return new ReserveAttempt(new Reserved(null, new IngestResult
+                {
+                    Outcome = IngestOutcome.AlreadyStored,
+                    SopClassUid = a.SopClassUid,
+                    SopInstanceUid = a.SopInstanceUid,
+                    StudyInstanceUid = a.StudyInstanceUid,
+                    SeriesInstanceUid = a.SeriesInstanceUid,
+                    Watermark = current.Watermark,
+                    Version = current.Version,
+                    SizeBytes = spool.Length,
+                    Warnings = [new IngestWarning(StoreWarningReasons.DuplicateInstance,
+                        $"SOP Instance UID {a.SopInstanceUid} is already stored with identical content; nothing new was written.")],
+                }), Busy: false);
+            }
+            if (policy == DuplicatePolicy.Reject)
+            {
+                return new ReserveAttempt(new Reserved(null, IngestResult.Refuse(StoreFailureReasons.SopInstanceAlreadyExists,
+                    $"SOP Instance UID {a.SopInstanceUid} is already stored with different content (SHA-256 differs); the duplicate policy refuses replacing it.",
+                    a, spool.Length)), Busy: false);
+            }
+            replacing = current.Watermark;
+        }
+
+        var now = _clock.GetUtcNow();
+        var (studyRowId, seriesRowId) = await FindOrAddParentsAsync(db, a, now, cancellationToken).ConfigureAwait(false);
+        int version = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
+        // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind.
+        var row = NewInstanceRow(a, spool, frameTable, version, InstanceStatus.Creating, studyRowId, seriesRowId,
+            BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock), _options.InitialTier, now);
+        db.Instances.Add(row);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return new ReserveAttempt(new Reserved(new Reservation(row.Watermark, version, row.BlobName, replacing, row.SopClassUid), null), Busy: false);
     }
 
     private static InstanceRow NewInstanceRow(InstanceAttributes a, PartSpool spool, byte[]? frameTable, int version, InstanceStatus status,
@@ -397,63 +434,37 @@ public sealed partial class IngestService
 
     // ------------------------------------------------------------------ commit
 
+    private enum CommitState
+    {
+        Committed,
+        ReservationGone,
+        ReplacedMeanwhile,
+    }
+
     private async Task<IngestResult> CommitAsync(Reservation r, InstanceAttributes a, long sizeBytes, List<IngestWarning> warnings)
     {
         // Not cancellable: once the blob is durable, finishing is cheaper and safer than undoing.
         var cancellationToken = CancellationToken.None;
         try
         {
-            using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
-            await using var db = _database.CreateContext();
-            // The acknowledging commit waits for the disk (and with it every reservation before it in the log).
-            await _database.SetSqliteSynchronousAsync(db, full: true, cancellationToken).ConfigureAwait(false);
-            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var now = _clock.GetUtcNow();
-            int marked = await db.Instances
-                .Where(i => i.Watermark == r.Watermark && i.Status == InstanceStatus.Creating)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Created).SetProperty(i => i.UpdatedAt, now), cancellationToken)
-                .ConfigureAwait(false);
-            if (marked == 0)
+            // Group commit: the acknowledging commit waits for the disk (and with it every reservation before it in the
+            // log), shared with every other unit that queued meanwhile.
+            var state = await _database.GroupCommit.RunAsync((db, ct) => MarkCreatedAsync(db, r, a, sizeBytes, ct),
+                durable: true, keep: s => s == CommitState.Committed, cancellationToken).ConfigureAwait(false);
+            if (state == CommitState.ReservationGone)
             {
-                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                writer.Dispose();
                 await CompensateAsync(r).ConfigureAwait(false);
                 return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
                     $"The reservation of SOP Instance UID {a.SopInstanceUid} was removed before the store finished (the sweeper judged it stale).", a, sizeBytes);
             }
-            if (r.ReplacingWatermark is { } old)
+            if (state == CommitState.ReplacedMeanwhile)
             {
-                int replaced = await db.Instances
-                    .Where(i => i.Watermark == old && i.Status == InstanceStatus.Created)
-                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Replaced).SetProperty(i => i.UpdatedAt, now), cancellationToken)
-                    .ConfigureAwait(false);
-                if (replaced == 0)
-                {
-                    await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                    writer.Dispose();
-                    await CompensateAsync(r).ConfigureAwait(false);
-                    return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
-                        $"The stored version of SOP Instance UID {a.SopInstanceUid} was deleted or replaced while this one was being stored.", a, sizeBytes);
-                }
-                await ApplyReplacementToParentsAsync(db, r.Watermark, a, cancellationToken).ConfigureAwait(false);
+                await CompensateAsync(r).ConfigureAwait(false);
+                return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
+                    $"The stored version of SOP Instance UID {a.SopInstanceUid} was deleted or replaced while this one was being stored.", a, sizeBytes);
             }
-            var action = r.ReplacingWatermark is null ? ChangeFeedAction.Created : ChangeFeedAction.Replaced;
-            db.ChangeFeed.Add(new ChangeFeedRow
-            {
-                Timestamp = now,
-                Action = action,
-                StudyInstanceUid = a.StudyInstanceUid!,
-                SeriesInstanceUid = a.SeriesInstanceUid!,
-                SopInstanceUid = a.SopInstanceUid!,
-                Watermark = r.Watermark,
-                Version = r.Version,
-            });
-            db.Outbox.Add(OutboxMessageRow.For(InstanceEvents.Announce(r.ReplacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
-                a.SopInstanceUid!, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName), now));
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (DbErrors.IsDatabaseFailure(e))
+        catch (Exception e) when (DbErrors.IsDatabaseFailure(e) || e is ObjectDisposedException)
         {
             _logger.LogError(e, "Committing {SopInstanceUid} (watermark {Watermark}) failed", a.SopInstanceUid, r.Watermark);
             // The commit may have happened before the failure was seen: CompensateAsync tells.
@@ -473,6 +484,43 @@ public sealed partial class IngestService
             SizeBytes = sizeBytes,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>The acknowledging writes of one instance, inside a group-commit transaction: Created, change feed, outbox.</summary>
+    private async Task<CommitState> MarkCreatedAsync(ArchiveDbContext db, Reservation r, InstanceAttributes a, long sizeBytes,
+        CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        int marked = await db.Instances
+            .Where(i => i.Watermark == r.Watermark && i.Status == InstanceStatus.Creating)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Created).SetProperty(i => i.UpdatedAt, now), cancellationToken)
+            .ConfigureAwait(false);
+        if (marked == 0)
+            return CommitState.ReservationGone;
+        if (r.ReplacingWatermark is { } old)
+        {
+            int replaced = await db.Instances
+                .Where(i => i.Watermark == old && i.Status == InstanceStatus.Created)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Replaced).SetProperty(i => i.UpdatedAt, now), cancellationToken)
+                .ConfigureAwait(false);
+            if (replaced == 0)
+                return CommitState.ReplacedMeanwhile;
+            await ApplyReplacementToParentsAsync(db, r.Watermark, a, cancellationToken).ConfigureAwait(false);
+        }
+        var action = r.ReplacingWatermark is null ? ChangeFeedAction.Created : ChangeFeedAction.Replaced;
+        db.ChangeFeed.Add(new ChangeFeedRow
+        {
+            Timestamp = now,
+            Action = action,
+            StudyInstanceUid = a.StudyInstanceUid!,
+            SeriesInstanceUid = a.SeriesInstanceUid!,
+            SopInstanceUid = a.SopInstanceUid!,
+            Watermark = r.Watermark,
+            Version = r.Version,
+        });
+        db.Outbox.Add(OutboxMessageRow.For(InstanceEvents.Announce(r.ReplacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
+            a.SopInstanceUid!, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName), now));
+        return CommitState.Committed;
     }
 
     /// <summary>A replacement is a correction: the patient, study and series rows take the new version's attributes.</summary>

@@ -22,12 +22,15 @@ public sealed class ArchiveDatabase
     // under load than queueing them here; PostgreSQL needs no gate (row locks, group commit).
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
 
+    private readonly Lazy<GroupCommit> _groupCommit;
+
     public ArchiveDatabase(ArchiveDatabaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             throw new ArgumentException("ArchiveDatabaseOptions.ConnectionString is required.", nameof(options));
         Options = options;
+        _groupCommit = new Lazy<GroupCommit>(() => new GroupCommit(this), LazyThreadSafetyMode.ExecutionAndPublication);
         switch (options.Provider)
         {
             case ArchiveDatabaseProvider.Sqlite:
@@ -57,6 +60,9 @@ public sealed class ArchiveDatabase
     public ArchiveDatabaseOptions Options { get; }
 
     public bool IsPostgres => _postgres is not null;
+
+    /// <summary>The process's group commit queue for the ingest's index writes (started on first use).</summary>
+    internal GroupCommit GroupCommit => _groupCommit.Value;
 
     /// <summary>A new context; the caller disposes it.</summary>
     public ArchiveDbContext CreateContext() =>

@@ -61,7 +61,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.CopyBufferBytes);
         try
         {
-            EnsureShardDirectory(name, paths.Directory);
+            var newFolders = EnsureShardDirectory(name, paths.Directory);
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
             var file = OpenForWrite(name, dataTemp);
@@ -79,12 +79,17 @@ public sealed class FileSystemBlobStore : IBlobStore
                     size += n;
                 }
                 cancellationToken.ThrowIfCancellationRequested();
-                StoreIo(name, "sync", () => file.Flush(flushToDisk: true));
+                // The data (and the size, which fdatasync includes) must be on disk before the file takes its final
+                // name: never a half-written object under that name.
+                StoreIo(name, "sync", () => NativeFileSystem.SyncData(file));
             }
 
             string hash = Convert.ToHexStringLower(sha.GetHashAndReset());
             var meta = new BlobMetadataFile(size, hash, contentType, tier, _clock.GetUtcNow());
-            metaTemp = WriteTempMetadata(name, paths.Meta, meta);
+            // Not fsynced: the side file only repeats what the caller already knows (the archive's index holds size and
+            // SHA-256). A crash may lose it or leave it torn; either reads as "no metadata" (tier Hot, SHA-256 unknown),
+            // since a torn file does not parse and one of another size is ignored. It saves an fsync per put.
+            metaTemp = WriteTempMetadata(name, paths.Meta, meta, durable: false);
 
             if (!StoreIo(name, "rename", () => NativeFileSystem.TryMoveNoReplace(dataTemp, paths.Data)))
                 throw new BlobAlreadyExistsException(name, RootPath, null);
@@ -92,7 +97,14 @@ public sealed class FileSystemBlobStore : IBlobStore
             // The metadata goes in only after the data: a metadata file never stands without its blob.
             StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
             metaTemp = null;
-            StoreIo(name, "sync", () => NativeFileSystem.FsyncDirectory(paths.Directory));
+            // One fsync makes the rename durable; folders made for this put follow, child before parent (on a journalling
+            // file system the first sync has usually committed them already, and the others return at once).
+            StoreIo(name, "sync", () =>
+            {
+                NativeFileSystem.FsyncDirectory(paths.Directory);
+                foreach (string parent in newFolders)
+                    NativeFileSystem.FsyncDirectory(parent);
+            });
             return new BlobPutResult(name, size, hash, ETagOf(meta.CreatedOn, size), tier);
         }
         finally
@@ -311,7 +323,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         return meta is not null && meta.SizeBytes == dataSize ? meta : null;
     }
 
-    private string WriteTempMetadata(string name, string metaPath, BlobMetadataFile meta)
+    private string WriteTempMetadata(string name, string metaPath, BlobMetadataFile meta, bool durable = true)
     {
         string temp = FileSystemLayout.NewTempPath(metaPath);
         try
@@ -320,7 +332,8 @@ public sealed class FileSystemBlobStore : IBlobStore
             {
                 using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
                 file.Write(meta.ToUtf8());
-                file.Flush(flushToDisk: true);
+                if (durable)
+                    file.Flush(flushToDisk: true);
             });
         }
         catch
@@ -343,19 +356,21 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
     }
 
-    /// <summary>Creates the blob's shard folder; a new folder is synced into its parent so it survives a crash.</summary>
-    private void EnsureShardDirectory(string name, string directory)
+    /// <summary>
+    /// Creates the blob's shard folder when missing. Returns the folders whose entries changed (the shard's parent, and
+    /// the root when the parent is new too), to be fsynced after the put's rename so that the new folders survive a
+    /// crash along with the blob; syncing them then instead of now shares the journal commit of the rename's sync.
+    /// </summary>
+    private string[] EnsureShardDirectory(string name, string directory)
     {
         if (Directory.Exists(directory))
-            return;
-        StoreIo(name, "create folder", () =>
+            return [];
+        return StoreIo(name, "create folder", () =>
         {
             string parent = Path.GetDirectoryName(directory)!;
             bool newParent = !Directory.Exists(parent);
             Directory.CreateDirectory(directory);
-            NativeFileSystem.FsyncDirectory(parent);
-            if (newParent)
-                NativeFileSystem.FsyncDirectory(RootPath);
+            return newParent ? new[] { parent, RootPath } : [parent];
         });
     }
 

@@ -39,29 +39,62 @@ public static class StoreEndpoints
 
             await using var reader = MultipartRelatedReader.FromRequest(request);
             var partsBegun = 0;
+            // Parts are read one after another (the body is one stream) but stored overlapping: while a part waits for
+            // its blob's fsync and its group commit, the next ones are read and join the same commits. At most
+            // PartsInFlight are held at a time (each holds its spooled copy), so memory stays flat with the request's
+            // size. Results are reported in part order.
+            var pending = new Queue<Pending>();
             try
             {
-                while (await reader.ReadNextPartAsync(cancellationToken).ConfigureAwait(false) is { } part)
+                try
                 {
-                    partsBegun++;
-                    if (part.ContentType is { } partType && !partType.Is(DicomMediaTypes.Dicom))
+                    while (await reader.ReadNextPartAsync(cancellationToken).ConfigureAwait(false) is { } part)
                     {
-                        // PS3.18 10.5.3: a part this service cannot store is a failure of that part, not of the request.
-                        response.AddFailed(null, null, StoreFailureReasons.SopClassNotSupported, $"a part of type {partType} is not application/dicom");
-                        continue;
-                    }
+                        partsBegun++;
+                        if (part.ContentType is { } partType && !partType.Is(DicomMediaTypes.Dicom))
+                        {
+                            // PS3.18 10.5.3: a part this service cannot store is a failure of that part, not of the request.
+                            pending.Enqueue(new Pending(null, $"a part of type {partType} is not application/dicom"));
+                            continue;
+                        }
 
-                    Add(response, await ingest.IngestAsync(part.Body, options, cancellationToken).ConfigureAwait(false));
+                        while (pending.Count >= PartsInFlight)
+                            await ReportAsync(response, pending.Dequeue()).ConfigureAwait(false);
+                        pending.Enqueue(new Pending(await ingest.BeginIngestAsync(part.Body, options, cancellationToken).ConfigureAwait(false), null));
+                    }
                 }
+                catch (MultipartException e) when (partsBegun > 0 && !cancellationToken.IsCancellationRequested)
+                {
+                    // The body ended (the client finished sending) without the close delimiter, or inside a part: the parts
+                    // completed before were committed and are reported; the cut one stored nothing (ingest spools a part whole
+                    // before it writes anything) and is a processing failure (PS3.18 10.5.3: 202 when some were stored).
+                    // A client whose connection dropped never gets here: that read fails with an I/O error, not this one. A body
+                    // with no part at all stays a 400 (bad syntax).
+                    while (pending.Count > 0)
+                        await ReportAsync(response, pending.Dequeue()).ConfigureAwait(false);
+                    response.AddFailed(null, null, StoreFailureReasons.ProcessingFailure, $"the request body was cut off: {e.Message}");
+                }
+                while (pending.Count > 0)
+                    await ReportAsync(response, pending.Dequeue()).ConfigureAwait(false);
             }
-            catch (MultipartException e) when (partsBegun > 0 && !cancellationToken.IsCancellationRequested)
+            finally
             {
-                // The body ended (the client finished sending) without the close delimiter, or inside a part: the parts
-                // completed before were committed and are reported; the cut one stored nothing (ingest spools a part whole
-                // before it writes anything) and is a processing failure (PS3.18 10.5.3: 202 when some were stored).
-                // A client whose connection dropped never gets here: that read fails with an I/O error, not this one. A body
-                // with no part at all stays a 400 (bad syntax).
-                response.AddFailed(null, null, StoreFailureReasons.ProcessingFailure, $"the request body was cut off: {e.Message}");
+                // On any failure (the client went away, the request was cancelled), parts already begun still finish
+                // (or stop) before the request ends: nothing runs on after it.
+                while (pending.Count > 0)
+                {
+                    if (pending.Dequeue().Ingest is { } left)
+                    {
+                        try
+                        {
+                            await left.ConfigureAwait(false);
+                        }
+                        catch (Exception)
+                        {
+                            // The request is failing already; this part's own failure adds nothing to that.
+                        }
+                    }
+                }
             }
         }
         else if (contentType is not null && contentType.Is(DicomMediaTypes.Dicom))
@@ -82,6 +115,20 @@ public static class StoreEndpoints
         }
 
         return new StoreResponseResult(response, representation);
+    }
+
+    /// <summary>Parts of one request being stored at the same time: enough to fill a group commit, bounded for memory.</summary>
+    internal const int PartsInFlight = 8;
+
+    /// <summary>A part begun: its ingest, or the reason it was not even tried.</summary>
+    private sealed record Pending(Task<IngestResult>? Ingest, string? NotDicom);
+
+    private static async Task ReportAsync(StoreResponseBuilder response, Pending part)
+    {
+        if (part.Ingest is null)
+            response.AddFailed(null, null, StoreFailureReasons.SopClassNotSupported, part.NotDicom);
+        else
+            Add(response, await part.Ingest.ConfigureAwait(false));
     }
 
     private static void Add(StoreResponseBuilder response, IngestResult result)
