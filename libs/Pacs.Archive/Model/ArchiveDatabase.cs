@@ -81,26 +81,19 @@ public sealed class ArchiveDatabase
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in one write transaction on a new context and commits it with the changes the work
-    /// left pending: the way services beside the archive (the indexer) write to the index. Writers of this process are
-    /// admitted one at a time on SQLite, as the archive's own are, so they queue instead of colliding with ingest.
-    /// <paramref name="durable"/> false lets the commit return before it reaches the disk — right for derived data that
-    /// can be rebuilt; a later durable commit (every ingest's) makes it durable too.
+    /// Runs <paramref name="work"/> in a write transaction and commits it with the changes the work left pending: the way
+    /// services beside the archive (the indexer) write to the index. The work joins the ingest's group commit
+    /// (<see cref="Archive.GroupCommit"/>): it runs inside its own savepoint of a transaction shared with whatever else
+    /// is waiting, so it must not begin or end transactions itself; its result is returned once that transaction
+    /// committed, and an exception it throws undoes its own changes only. <paramref name="durable"/> false lets the
+    /// commit return before it reaches the disk — right for derived data that can be rebuilt; a later durable commit
+    /// (every ingest's) makes it durable too. A batch holding any durable work commits durably.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<ArchiveDbContext, CancellationToken, Task<T>> work, bool durable = true,
+    public Task<T> WriteAsync<T>(Func<ArchiveDbContext, CancellationToken, Task<T>> work, bool durable = true,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        using var writer = await EnterWriterAsync(cancellationToken).ConfigureAwait(false);
-        await using var db = CreateContext();
-        await SetSqliteSynchronousAsync(db, full: durable, cancellationToken).ConfigureAwait(false);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (!durable)
-            await RelaxPostgresCommitAsync(db, cancellationToken).ConfigureAwait(false);
-        var result = await work(db, cancellationToken).ConfigureAwait(false);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
+        return GroupCommit.RunAsync(work, durable, keep: null, cancellationToken);
     }
 
     /// <summary>
