@@ -189,9 +189,12 @@ wait_ready() { # URL PID NAME: polls a QIDO query until the server answers
 
 # start_pacs DATA_FOLDER -> sets PACS_PID, PACS_URL
 start_pacs() {
-    local port
+    local port dimse
     port=$(free_port)
-    "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="http://127.0.0.1:$port" >>"$WORK/pacs.log" 2>&1 &
+    dimse=$(free_port)
+    # The embedded server also starts its DIMSE gateway (default 127.0.0.1:11112): a free port, so that two runs (or a
+    # server someone else started) do not collide.
+    "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="http://127.0.0.1:$port" --Pacs:Gateway:Port="$dimse" >>"$WORK/pacs.log" 2>&1 &
     PACS_PID=$!
     STARTED_PIDS+=("$PACS_PID")
     PACS_URL="http://127.0.0.1:$port/dicom-web"
