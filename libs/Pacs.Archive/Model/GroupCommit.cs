@@ -34,6 +34,7 @@ internal sealed class GroupCommit : IAsyncDisposable
     private readonly Task _loop;
     private long _batches;
     private long _units;
+    private int _pending;
 
     public GroupCommit(ArchiveDatabase database)
     {
@@ -43,6 +44,9 @@ internal sealed class GroupCommit : IAsyncDisposable
 
     /// <summary>Transactions committed so far (for tests and the bench).</summary>
     public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Units waiting for the next batch.</summary>
+    public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>Units committed so far, successful or not.</summary>
     public long Units => Interlocked.Read(ref _units);
@@ -57,8 +61,12 @@ internal sealed class GroupCommit : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var unit = new Unit<T>(work, keep, durable, cancellationToken);
+        Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(unit))
+        {
+            Interlocked.Decrement(ref _pending);
             throw new ObjectDisposedException(nameof(GroupCommit));
+        }
         return unit.Task;
     }
 
@@ -73,6 +81,7 @@ internal sealed class GroupCommit : IAsyncDisposable
                 batch.Clear();
                 while (batch.Count < MaxBatch && reader.TryRead(out var unit))
                 {
+                    Interlocked.Decrement(ref _pending);
                     if (unit.CancellationToken.IsCancellationRequested)
                         unit.Cancel();
                     else
