@@ -23,7 +23,11 @@ public static class PacsServer
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // No reloading of appsettings files on change: the watcher it needs covers the content root (the working
+        // directory) with every folder below it, and the default data folder is ./data, so every new shard folder of
+        // the file store became one more inotify watch and every stored file an event to filter (seen in a profile of
+        // STOW-RS). Options are bound once at start anyway. Given first, so a later command line value still wins.
+        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         builder.AddServiceDefaults("pacs-server");
         configure?.Invoke(builder);
 
