@@ -392,22 +392,28 @@ fi
 if ! skip ingest; then
     report ""
     report "STOW-RS ingest: $CONCURRENCY concurrent requests, $PER_REQUEST instance(s) per request, $ROUNDS rounds of 1,000 instances per data set, alternating; median over rounds"
-    printf '%-34s %12s %12s %10s %10s %8s\n' "data set" "Pacs inst/s" "Orthanc i/s" "Pacs MB/s" "Orth MB/s" "ratio" >>"$REPORT"
+    printf '%-34s %12s %12s %10s %10s %8s %11s %11s %8s\n' "data set" "Pacs inst/s" "Orthanc i/s" "Pacs MB/s" "Orth MB/s" "ratio" \
+        "Pacs CPU ms" "Orth CPU ms" "CPU x" >>"$REPORT"
     for set in ct small; do
         for name in pacs orthanc; do
             awk -v s=$set -v n=$name '$1 == s && $2 == n' "$WORK/ingest.out" | while read -r _ _ line; do
                 i=$(field instances <<<"$line"); b=$(field bytes <<<"$line"); t=$(field seconds <<<"$line")
-                echo "$(calc %.3f "$i / $t") $(calc %.3f "$b / $t / 1e6")"
+                c=$(field server_cpu_seconds <<<"$line")
+                echo "$(calc %.3f "$i / $t") $(calc %.3f "$b / $t / 1e6") $(calc %.3f "${c:-0} * 1000 / $i")"
             done >"$WORK/ingest-$set-$name.rates"
         done
         pi=$(cut -d ' ' -f 1 "$WORK/ingest-$set-pacs.rates" | median); oi=$(cut -d ' ' -f 1 "$WORK/ingest-$set-orthanc.rates" | median)
         pm=$(cut -d ' ' -f 2 "$WORK/ingest-$set-pacs.rates" | median); om=$(cut -d ' ' -f 2 "$WORK/ingest-$set-orthanc.rates" | median)
         label=$([[ $set == ct ]] && echo "CT 512x512x16 (513 KB each)" || echo "64x64 CT/MR (10 KB each)")
+        pc=$(cut -d ' ' -f 3 "$WORK/ingest-$set-pacs.rates" | median); oc=$(cut -d ' ' -f 3 "$WORK/ingest-$set-orthanc.rates" | median)
         ratio=$(calc %.2f "$pi / $oi")
-        printf '%-34s %12.0f %12.0f %10.1f %10.1f %7sx\n' "$label" "$pi" "$oi" "$pm" "$om" "$ratio" >>"$REPORT"
+        printf '%-34s %12.0f %12.0f %10.1f %10.1f %7sx %11.2f %11.2f %7sx\n' "$label" "$pi" "$oi" "$pm" "$om" "$ratio" \
+            "$pc" "$oc" "$(calc %.2f "$pc / $oc")" >>"$REPORT"
         report "  per round, Pacs inst/s: $(cut -d ' ' -f 1 "$WORK/ingest-$set-pacs.rates" | xargs printf '%.0f ')  Orthanc: $(cut -d ' ' -f 1 "$WORK/ingest-$set-orthanc.rates" | xargs printf '%.0f ')"
         verdict "STOW-RS ingest at least ${BAR_INGEST_RATIO}x Orthanc, $label: ${ratio}x" "$ratio" "$BAR_INGEST_RATIO" higher
     done
+    report "  CPU ms = the server process's user + system CPU time per instance stored (median over rounds); on a shared"
+    report "  machine it is steadier than the rates, which depend on how much CPU the other processes leave each server"
     report "  resident memory after the ingest rounds: Pacs $((INGEST_RSS_PACS / 1024)) MiB, Orthanc $((INGEST_RSS_ORTHANC / 1024)) MiB"
 fi
 

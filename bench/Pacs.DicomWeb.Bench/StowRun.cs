@@ -24,6 +24,7 @@ internal static class StowRun
         var batches = files.Chunk(perRequest).ToArray();
         using var client = Http.Client(concurrency);
         using var sampler = pid is { } p ? new RssSampler(p) : null;
+        double cpuStart = pid is { } q ? ProcessCpuSeconds(q) : 0;
         long stored = 0, failedParts = 0, doneRequests = 0;
         var errors = new List<string>();
         int next = -1;
@@ -71,10 +72,31 @@ internal static class StowRun
         if (sampler is not null)
         {
             var (start, peak, hwm) = sampler.Stop();
-            line += string.Create(CultureInfo.InvariantCulture, $" rss_start_kib={start} rss_peak_kib={peak} hwm_kib={hwm}");
+            double cpu = ProcessCpuSeconds(pid!.Value) - cpuStart;
+            line += string.Create(CultureInfo.InvariantCulture, $" rss_start_kib={start} rss_peak_kib={peak} hwm_kib={hwm} server_cpu_seconds={cpu:F2}");
         }
         Console.WriteLine(line);
         return failedParts == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// User plus system CPU time a process has used so far (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s
+    /// on Linux). On a shared machine the CPU a server spends per instance is steadier than its rate, which depends on
+    /// how much CPU the others leave it.
+    /// </summary>
+    private static double ProcessCpuSeconds(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     public static List<BenchFile> ReadList(string path) =>

@@ -159,6 +159,10 @@ public sealed class FileSystemBlobStore : IBlobStore
         cancellationToken.ThrowIfCancellationRequested();
         var paths = _layout.For(name);
         bool existed = File.Exists(paths.Data);
+        // A blob whose put never began has no shard folder either (a process killed between reserving a name and
+        // writing it leaves just that, and the sweeper deletes such names): nothing to delete, not a failure.
+        if (!existed && !Directory.Exists(paths.Directory))
+            return Task.FromResult(false);
         // Metadata first: a crash between the two leaves a blob without metadata, never metadata without its blob.
         StoreIo(name, "delete", () =>
         {

@@ -89,6 +89,17 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_of_a_name_never_put_whose_shard_folder_does_not_exist_answers_false()
+    {
+        // What a process killed between reserving a blob name and writing it leaves for the sweeper to delete.
+        var paths = PathsOf("instances/1.2.3/never-written");
+        Assert.False(Directory.Exists(paths.Directory));
+
+        Assert.False(await _store.DeleteAsync("instances/1.2.3/never-written"));
+        Assert.False(Directory.Exists(paths.Directory));
+    }
+
+    [Fact]
     public async Task Files_of_a_put_in_progress_are_not_blobs()
     {
         var paths = PathsOf("a");
