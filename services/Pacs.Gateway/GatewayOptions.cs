@@ -249,6 +249,20 @@ public sealed class GatewayForwardingOptions
     /// <summary>Requests to the archive in flight at once. Default 2.</summary>
     public int Parallelism { get; set; } = 2;
 
+    /// <summary>
+    /// While objects keep arriving (the last one committed less than this long ago) the forwarder starts no new request,
+    /// so that the associations storing into the gateway have the disk and the CPU to themselves: each C-STORE waits for
+    /// its spool fsyncs, and forwarding (above all the embedded server's ingest, with fsyncs of its own) would make every
+    /// one of them wait longer. Zero forwards at once. Default 250 ms.
+    /// </summary>
+    public TimeSpan YieldToIncoming { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Longest the forwarder holds back for <see cref="YieldToIncoming"/> during one uninterrupted stream of arrivals;
+    /// after it forwarding goes on alongside, so the archive is never further behind than this because of it. Default 30 s.
+    /// </summary>
+    public TimeSpan MaxYield { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>First retry delay after a failure the archive may recover from; doubled each time up to <see cref="MaxRetryDelay"/>. Default 1 s.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 

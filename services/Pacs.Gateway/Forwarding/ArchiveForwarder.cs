@@ -30,6 +30,7 @@ public sealed class ArchiveForwarder : BackgroundService
     private long _delivered;
     private long _quarantined;
     private long _failedRequests;
+    private long _yieldingSince;
 
     public ArchiveForwarder(GatewayOptions options, GatewaySpool spool, IArchiveUploader uploader, ILogger<ArchiveForwarder>? logger = null)
     {
@@ -111,6 +112,22 @@ public sealed class ArchiveForwarder : BackgroundService
         var parallelism = Math.Max(1, _options.Parallelism);
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (YieldDelay(Environment.TickCount64) is { } pause)
+            {
+                // Objects are arriving: start nothing new until they pause (or for MaxYield at most), let running requests finish.
+                try
+                {
+                    await (running.Count == 0 ? Task.Delay(pause, stoppingToken) : Task.WhenAny(Task.WhenAny(running), Task.Delay(pause, stoppingToken))).ConfigureAwait(false);
+                    running.RemoveAll(t => t.IsCompleted);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             while (running.Count < parallelism)
             {
                 var batch = _spool.Archive.TakeBatch(_options.BatchSize, _options.BatchBytes);
@@ -239,6 +256,29 @@ public sealed class ArchiveForwarder : BackgroundService
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// How long to hold back before the next request because objects are arriving (<see cref="GatewayForwardingOptions.YieldToIncoming"/>),
+    /// or null to go ahead: nothing arrived lately, or the current stream of arrivals has been yielded to for
+    /// <see cref="GatewayForwardingOptions.MaxYield"/> already.
+    /// </summary>
+    internal TimeSpan? YieldDelay(long now)
+    {
+        var window = (long)_options.YieldToIncoming.TotalMilliseconds;
+        var last = _spool.LastCommitTick;
+        if (window <= 0 || last == 0 || now - last >= window)
+        {
+            _yieldingSince = 0;
+            return null;
+        }
+
+        if (_yieldingSince == 0)
+        {
+            _yieldingSince = now;
+        }
+
+        return now - _yieldingSince >= (long)_options.MaxYield.TotalMilliseconds ? null : TimeSpan.FromMilliseconds(Math.Max(10, window - (now - last)));
     }
 
     private void Quarantine(SpoolEntry entry, ArchiveUploadResult result, int attempts)
