@@ -29,6 +29,8 @@
 #   PACS_BENCH_FIND_ROUNDS timed passes over the C-FIND queries                         (default 3)
 #   PACS_BENCH_PACS_DIMSE  server | host                                                (default server)
 #   PACS_BENCH_SKIP        comma list of phases to skip
+#   PACS_BENCH_PACS_ARGS   further arguments for services/Pacs.Server (server mode), e.g.
+#                          --Pacs:Gateway:Forwarding:YieldToIncoming=00:00:00 to forward while C-STOREs arrive
 #   PACS_BENCH_PYTHON, PACS_BENCH_GEN, PACS_BENCH_KEEP as for dicomweb-orthanc.sh
 #
 # Exit status: 0 when everything ran (whatever the verdicts), 1 when a step failed, 2 when a prerequisite is missing.
@@ -166,11 +168,12 @@ start_pacs() {
     else
         PACS_HTTP=http://127.0.0.1:$(free_port)
         "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="$PACS_HTTP" --Pacs:Gateway:Port="$PACS_PORT" \
-            --Pacs:Gateway:AeTitle="$PACS_AE" --Pacs:Gateway:MaxAssociations=$((IDLE + 100)) \
+            --Pacs:Gateway:AeTitle="$PACS_AE" \
             --Pacs:Gateway:Destinations:0:AeTitle=BENCHDEST --Pacs:Gateway:Destinations:0:Host=127.0.0.1 \
-            --Pacs:Gateway:Destinations:0:Port="${DEST_PORT:-104}" --Logging:LogLevel:Default=Warning </dev/null >>"$WORK/pacs.log" 2>&1 &
+            --Pacs:Gateway:Destinations:0:Port="${DEST_PORT:-104}" --Logging:LogLevel:Default=Warning ${PACS_BENCH_PACS_ARGS:-} </dev/null >>"$WORK/pacs.log" 2>&1 &
     fi
     PACS_PID=$!
+    PACS_SPOOL=$1/gateway-spool/archive
     STARTED_PIDS+=("$PACS_PID")
     wait_echo "$PACS_PORT" "$PACS_AE" "$PACS_PID" pacs
 }
@@ -222,6 +225,21 @@ store() { # NAME LIST ASSOCIATIONS: prints "seconds failures"
     rm -f "$WORK"/part.*
     awk -v s="$start" -v e="$end" -v f="$failed" 'BEGIN {printf "%.3f %d\n", e - s, f}'
 }
+# drain_pacs: in server mode, waits until the gateway's forwarder has put everything acknowledged into the archive (its
+# archive queue is empty), so that this ingest does not run into the next measurement (of either side); prints the
+# seconds waited. The gateway acknowledges a C-STORE once spooled and ingests afterwards; this is the rest of that work.
+drain_pacs() {
+    local start i n
+    [[ $PACS_DIMSE == server ]] || { echo 0; return; }
+    start=$(now)
+    for ((i = 0; i < 6000; i++)); do
+        n=$(find "$PACS_SPOOL" -maxdepth 1 -name '*.dcm' 2>/dev/null | wc -l)
+        ((n == 0)) && break
+        sleep 0.1
+    done
+    ((n == 0)) || die "the gateway's forwarder still had $n objects to ingest after 600 s"
+    awk -v s="$start" -v e="$(now)" 'BEGIN {printf "%.3f\n", e - s}'
+}
 rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"; }
 calc() { awk "BEGIN {printf \"$1\n\", $2}"; }
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -253,6 +271,7 @@ list_of warm >"$WORK/warm.list"
 for name in pacs orthanc; do
     read -r _ failed <<<"$(store $name "$WORK/warm.list" 1)"
     ((failed == 0)) || die "the warm-up storescu into $name failed (logs in $WORK)"
+    [[ $name == pacs ]] && drain_pacs >/dev/null
 done
 RSS_IDLE_PACS=$(rss_kib "$PACS_PID")
 RSS_IDLE_ORTHANC=$(rss_kib "$ORTHANC_PID")
@@ -270,8 +289,10 @@ if ! skip store; then
             for name in "${order[@]}"; do
                 read -r seconds failed <<<"$(store "$name" "$WORK/round.list" "$assoc")"
                 ((failed == 0)) || die "storescu into $name failed (round $round, $assoc associations)"
-                say "  store round $round, $assoc association(s), $name: $STORE_N instances in $seconds s"
-                echo "$assoc $name $seconds" >>"$WORK/store.out"
+                drained=0
+                [[ $name == pacs ]] && drained=$(drain_pacs)
+                say "  store round $round, $assoc association(s), $name: $STORE_N instances in $seconds s$([[ $name == pacs && $PACS_DIMSE == server ]] && echo ", all in the archive $drained s later")"
+                echo "$assoc $name $seconds $drained" >>"$WORK/store.out"
             done
         done
     done
@@ -409,6 +430,9 @@ if ! skip store; then
         verdict "C-STORE ingest at least as fast as Orthanc, $label: ${ratio}x" "$ratio" 1.0 higher
     done
     report "  per round (s): $(awk '{printf "%s/%s=%s ", $2, $1, $3}' "$WORK/store.out")"
+    if [[ $PACS_DIMSE == server ]]; then
+        report "  Pacs acknowledges once spooled (fsynced) and ingests into the archive meanwhile and afterwards; seconds from the end of each run until the archive held all of it: $(awk '$2 == "pacs" {printf "%s/%s=%s ", $2, $1, $4}' "$WORK/store.out")"
+    fi
     report "  resident memory: Pacs $((RSS_IDLE_PACS / 1024)) MiB after warm-up, $((RSS_STORE_PACS / 1024)) MiB after the rounds; Orthanc $((RSS_IDLE_ORTHANC / 1024)) / $((RSS_STORE_ORTHANC / 1024)) MiB"
 fi
 

@@ -66,8 +66,12 @@ public sealed class GatewayOptions
     /// </summary>
     public long MinimumFreeDiskBytes { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>Associations served at once (beyond it: A-ASSOCIATE-RJ transient, local limit exceeded). Default 200.</summary>
-    public int MaxAssociations { get; set; } = 200;
+    /// <summary>
+    /// Associations served at once (beyond it: A-ASSOCIATE-RJ transient, local limit exceeded). Default 2,000: an idle
+    /// association costs a socket and a few KiB (no thread, no receive buffer; docs/dimse-conformance.md), and
+    /// modalities that keep associations open between studies must not lock each other out.
+    /// </summary>
+    public int MaxAssociations { get; set; } = 2000;
 
     /// <summary>Largest number of operations a peer may have outstanding on one association (asynchronous window). Default 1.</summary>
     public int MaxOperationsPerformed { get; set; } = 1;
