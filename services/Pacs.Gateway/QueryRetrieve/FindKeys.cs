@@ -195,7 +195,7 @@ public static class FindKeyParser
         var moved = ArchiveMatchKey.Range(tag, Bound(key.RangeStart, high: false), Bound(key.RangeEnd, high: true));
         if (moved.RangeStart is { } low && moved.RangeEnd is { } high && string.CompareOrdinal(DicomValues.Low(DicomVR.DT, low), DicomValues.High(DicomVR.DT, high)) > 0)
         {
-            throw new DimseStatusException(DimseStatus.UnableToProcess, Clip($"{Name(tag)}: range {value} ends before it starts"));
+            throw new DimseStatusException(DimseStatus.UnableToProcess, Clip($"{Name(tag)}: range ends before it starts (UTC offsets applied): {value}"));
         }
 
         return moved;

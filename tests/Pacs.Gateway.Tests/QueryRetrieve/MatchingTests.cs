@@ -83,11 +83,17 @@ public sealed class MatchingTests
     [InlineData("2019-2021", true)]
     [InlineData("2021-", false)]
     [InlineData("202003151200+0100", true)]
+    [InlineData("202003151200+0000", false)]
+    [InlineData("202003151100+0000", true)]
     [InlineData("20200315-20200315", true)]
     public void Date_times_keep_year_ranges_apart_from_utc_offsets(string key, bool expected)
     {
+        // The stored value is the site's local time, here +01:00.
         var entity = new DicomDataset().Set(DicomTag.AcquisitionDateTime, DicomVR.DT, "20200315120030");
-        Assert.Equal(expected, Matches(entity, Key(DicomTag.AcquisitionDateTime, key)));
+        var vr = DicomDictionary.GetVR(DicomTag.AcquisitionDateTime);
+        var zone = TimeZoneInfo.CreateCustomTimeZone("Test+01", TimeSpan.FromHours(1), "Test+01", "Test+01");
+        var match = new FindKey { Tag = DicomTag.AcquisitionDateTime, VR = vr, Match = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, vr, key, zone) };
+        Assert.Equal(expected, Matches(entity, match));
     }
 
     private static readonly TimeZoneInfo PlusTwo = TimeZoneInfo.CreateCustomTimeZone("Test+02", TimeSpan.FromHours(2), "Test+02", "Test+02");
