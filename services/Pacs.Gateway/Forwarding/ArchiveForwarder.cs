@@ -112,7 +112,7 @@ public sealed class ArchiveForwarder : BackgroundService
         var parallelism = Math.Max(1, _options.Parallelism);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (YieldDelay(Environment.TickCount64) is { } pause)
+            if (YieldDelay(Environment.TickCount64, _spool.LastCommitTick) is { } pause)
             {
                 // Objects are arriving: start nothing new until they pause (or for MaxYield at most), let running requests finish.
                 try
@@ -263,10 +263,11 @@ public sealed class ArchiveForwarder : BackgroundService
     /// or null to go ahead: nothing arrived lately, or the current stream of arrivals has been yielded to for
     /// <see cref="GatewayForwardingOptions.MaxYield"/> already.
     /// </summary>
-    internal TimeSpan? YieldDelay(long now)
+    /// <param name="now">The time now (<see cref="Environment.TickCount64"/>).</param>
+    /// <param name="last">When the spool last committed an object (<see cref="GatewaySpool.LastCommitTick"/>; 0 never).</param>
+    internal TimeSpan? YieldDelay(long now, long last)
     {
         var window = (long)_options.YieldToIncoming.TotalMilliseconds;
-        var last = _spool.LastCommitTick;
         if (window <= 0 || last == 0 || now - last >= window)
         {
             _yieldingSince = 0;

@@ -62,6 +62,10 @@ public sealed class GatewayProcess : IDisposable
             "--Pacs:Gateway:Forwarding:RetryDelay=00:00:00.100",
             "--Pacs:Gateway:Forwarding:MaxRetryDelay=00:00:00.500",
             "--Pacs:Gateway:Forwarding:BreakDuration=00:00:00.500",
+
+            // Forward while storescu is still sending (by default the forwarder waits for a pause in arrivals): the crash
+            // test kills the gateway in the middle of both.
+            "--Pacs:Gateway:Forwarding:YieldToIncoming=00:00:00",
             "--Logging:LogLevel:Default=Warning",
             "--urls=http://127.0.0.1:0",
         ]);
