@@ -27,6 +27,8 @@
 #   PACS_BENCH_IDLE        associations of the idle phase                               (default 1000)
 #   PACS_BENCH_IDLE_HOLD   seconds they are held (Orthanc drops idle ones after 30 s)   (default 20)
 #   PACS_BENCH_FIND_ROUNDS timed passes over the C-FIND queries                         (default 3)
+#   PACS_BENCH_FIND_OVER   filled (the 100k index when there) | store (the store phase's data; for when another run
+#                          is using the filled folders, which two servers must never open at once)  (default filled)
 #   PACS_BENCH_PACS_DIMSE  server | host                                                (default server)
 #   PACS_BENCH_SKIP        comma list of phases to skip
 #   PACS_BENCH_PACS_ARGS   further arguments for services/Pacs.Server (server mode), e.g.
@@ -43,6 +45,7 @@ IDLE=${PACS_BENCH_IDLE:-1000}
 STORE_N=${PACS_BENCH_STORE_COUNT:-1000}
 IDLE_HOLD=${PACS_BENCH_IDLE_HOLD:-20}
 FIND_ROUNDS=${PACS_BENCH_FIND_ROUNDS:-3}
+FIND_OVER=${PACS_BENCH_FIND_OVER:-filled}
 PACS_DIMSE=${PACS_BENCH_PACS_DIMSE:-server}
 SKIP=",${PACS_BENCH_SKIP:-},"
 PY=${PACS_BENCH_PYTHON:-/usr/bin/python3}
@@ -78,6 +81,7 @@ fi
 ORTHANC_VERSION=$(Orthanc --version 2>/dev/null | awk 'NR == 1 {print $2}')
 ((ROUNDS >= 1 && ROUNDS <= 2)) || die "PACS_BENCH_ROUNDS must be 1 or 2"
 [[ $PACS_DIMSE == host || $PACS_DIMSE == server ]] || die "PACS_BENCH_PACS_DIMSE must be host or server"
+[[ $FIND_OVER == filled || $FIND_OVER == store ]] || die "PACS_BENCH_FIND_OVER must be filled or store"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pacs-gateway-bench.XXXXXX")
 STARTED_PIDS=()
@@ -362,7 +366,8 @@ if ! skip find; then
     # Over the 100k index of dicomweb-orthanc.sh when it has filled Orthanc (and Pacs, in server mode), else over the
     # store phase's data (which that phase leaves in $WORK).
     # Only finished fills: a fill in progress or its settings file carries a suffix.
-    FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -E '/filled-orthanc-[0-9a-f]{12}-[0-9.]+$' | head -n 1 || true)
+    FILLED_ORTHANC=
+    [[ $FIND_OVER == store ]] || FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -E '/filled-orthanc-[0-9a-f]{12}-[0-9.]+$' | head -n 1 || true)
     if [[ -n $FILLED_ORTHANC && -f $ROOT/index/index.tsv ]]; then
         FIND_INDEX=$ROOT/index/index.tsv
         FIND_WHAT="the 100,000-instance index of dicomweb-orthanc.sh (+500 CT)"
