@@ -1,6 +1,7 @@
 using System.Globalization;
 using Pacs.Dicom;
 using Pacs.Dimse;
+using Pacs.Gateway.Hosting;
 using Pacs.Gateway.Tests.Support;
 using Xunit.Abstractions;
 
@@ -79,6 +80,27 @@ public sealed class IdleAssociationsTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"gateway after release: {Resources.Of(gateway.Id)}");
+    }
+
+    [Fact]
+    public void The_gateway_warns_at_start_when_the_descriptor_limit_is_below_max_associations_and_headroom()
+    {
+        var limits = new[]
+        {
+            "Limit                     Soft Limit           Hard Limit           Units     ",
+            "Max processes             95698                95698                processes ",
+            "Max open files            1024                 524288               files     ",
+        };
+        Assert.Equal(1024, GatewayHost.ParseOpenFileLimit(limits));
+        Assert.Null(GatewayHost.ParseOpenFileLimit(["Max open files            unlimited            unlimited            files     "]));
+
+        // Debian's default soft limit of 1,024, had .NET not raised it: the default 2,000 associations would not fit.
+        var warning = GatewayHost.DescriptorLimitWarning(1024, new GatewayOptions().MaxAssociations);
+        Assert.NotNull(warning);
+        Assert.Contains("MaxAssociations (2000)", warning, StringComparison.Ordinal);
+        Assert.Null(GatewayHost.DescriptorLimitWarning(2000 + GatewayHost.DescriptorHeadroom, 2000));
+        Assert.NotNull(GatewayHost.DescriptorLimitWarning(2000 + GatewayHost.DescriptorHeadroom - 1, 2000));
+        Assert.Null(GatewayHost.DescriptorLimitWarning(null, 2000));
     }
 
     /// <summary>What Linux says a process uses (/proc/{pid}).</summary>
