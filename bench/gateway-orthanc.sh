@@ -9,8 +9,9 @@
 #          associations in parallel, into each side; rounds alternate which side goes first (fresh data each round, so
 #          neither side ever sees a duplicate).
 #   idle   1,000 associations opened at once (each checked with a C-ECHO), held idle, checked again, released.
-#   find   C-FIND (Study Root) latency over one association: studies by PatientID, by PatientName prefix, by StudyDate
-#          range, series of a study, instances of a series. Over the 100,000-instance index filled by
+#   find   C-FIND (Study Root) latency over one association, once the server has settled after its start (under 10% of
+#          a core for a second): studies by PatientID, by PatientName prefix, by StudyDate range, series of a study,
+#          instances of a series. Over the 100,000-instance index filled by
 #          bench/dicomweb-orthanc.sh when its cache is there, otherwise over what the store phase sent.
 #   move   C-MOVE of a 500-instance series (CT, 257 MB) to a storescp started here.
 #
@@ -244,6 +245,18 @@ drain_pacs() {
     ((n == 0)) || die "the gateway's forwarder still had $n objects to ingest after 600 s"
     awk -v s="$start" -v e="$(now)" 'BEGIN {printf "%.3f\n", e - s}'
 }
+# wait_settled PID: until the process used less than 10% of a core over a second (start-up work done: JIT, caches,
+# catching up), 90 s at most, so that latency is measured in the steady state on both sides alike.
+wait_settled() {
+    local pid=$1 i before after
+    for ((i = 0; i < 90; i++)); do
+        before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        sleep 1
+        after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        (((after - before) * 100 / $(getconf CLK_TCK) < 10)) && return 0
+    done
+    say "  (process $pid still busy after 90 s; measuring anyway)"
+}
 rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"; }
 calc() { awk "BEGIN {printf \"$1\n\", $2}"; }
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -397,12 +410,14 @@ if ! skip find; then
     : >"$WORK/find.out"
     say "find: C-FIND latency over $FIND_WHAT ..."
     start_orthanc "$ORTHANC_FIND_FOLDER"
+    wait_settled "$ORTHANC_PID"
     "$HOST" find --port "$ORTHANC_PORT" --ae ORTHANC --queries "$WORK/find.tsv" --rounds "$FIND_ROUNDS" | sed 's/^find/orthanc/' >>"$WORK/find.out" ||
         say "  C-FIND into Orthanc failed for some queries"
     stop_orthanc
     rm -f "$ORTHANC_FIND_FOLDER.json"
     if [[ -n $PACS_FIND_FOLDER ]]; then
         start_pacs "$PACS_FIND_FOLDER"
+        wait_settled "$PACS_PID"
         "$HOST" find --port "$PACS_PORT" --ae "$PACS_AE" --queries "$WORK/find.tsv" --rounds "$FIND_ROUNDS" 2>"$WORK/find-pacs.err" | sed 's/^find/pacs/' >>"$WORK/find.out" || true
         stop_pacs
     fi
