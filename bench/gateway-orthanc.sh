@@ -290,6 +290,10 @@ for name in pacs orthanc; do
     ((failed == 0)) || die "the warm-up storescu into $name failed (logs in $WORK)"
     [[ $name == pacs ]] && drain_pacs >/dev/null
 done
+# Both sides idle before anything is measured: Pacs's runtime compiles its hot code again, optimized, in the background
+# for some seconds after the first requests (tiered compilation), which is start-up cost, not C-STORE cost.
+wait_settled "$PACS_PID"
+wait_settled "$ORTHANC_PID"
 RSS_IDLE_PACS=$(rss_kib "$PACS_PID")
 RSS_IDLE_ORTHANC=$(rss_kib "$ORTHANC_PID")
 
@@ -308,6 +312,8 @@ if ! skip store; then
                 ((failed == 0)) || die "storescu into $name failed (round $round, $assoc associations)"
                 drained=0
                 [[ $name == pacs ]] && drained=$(drain_pacs)
+                read -r _ _ pid <<<"$(target "$name")"
+                wait_settled "$pid" # what either side still does after a run never lands on the next measurement
                 say "  store round $round, $assoc association(s), $name: $STORE_N instances in $seconds s$([[ $name == pacs && $PACS_DIMSE == server ]] && echo ", all in the archive $drained s later")"
                 echo "$assoc $name $seconds $drained" >>"$WORK/store.out"
             done
