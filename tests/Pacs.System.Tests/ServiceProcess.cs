@@ -111,6 +111,13 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>SIGTERM: the graceful stop a container runtime sends.</summary>
     public void Terminate() => Signal(15);
 
+    /// <summary>SIGKILL: the process dies at once, as on a crash or an out-of-memory kill; nothing of it runs again.</summary>
+    public async Task KillAsync(TimeSpan deadline)
+    {
+        Signal(9);
+        await WaitForExitAsync(deadline);
+    }
+
     /// <summary>Waits for the process to end, returning its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan deadline)
     {
