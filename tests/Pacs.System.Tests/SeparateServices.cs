@@ -173,9 +173,12 @@ internal sealed class SeparateServices : IAsyncDisposable
     };
 
     /// <summary>storescu of a folder tree to the gateway, as a modality would send it (TCP_NODELAY=1, one association).</summary>
-    public Task<DcmtkResult> StoreAsync(string folder, TimeSpan deadline) =>
+    public Task<DcmtkResult> StoreAsync(string folder, TimeSpan deadline) => StoreAsync([folder], deadline);
+
+    /// <summary>storescu of several folder trees in one association.</summary>
+    public Task<DcmtkResult> StoreAsync(IEnumerable<string> folders, TimeSpan deadline) =>
         Dcmtk.RunAsync("storescu", ["-aet", "MODALITY", "-aec", "PACS", "+sd", "+r", "+sp", "*.dcm", "127.0.0.1",
-            GatewayPort.ToString(CultureInfo.InvariantCulture), folder], deadline);
+            GatewayPort.ToString(CultureInfo.InvariantCulture), .. folders], deadline);
 
     /// <summary>NumberOfStudyRelatedInstances of a study by QIDO-RS at the DICOMweb process (0 when not found).</summary>
     public async Task<int> QidoInstanceCountAsync(string study)
