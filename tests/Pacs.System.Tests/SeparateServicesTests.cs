@@ -111,15 +111,18 @@ public sealed class SeparateServicesTests(BrokeredPeers peers, ITestOutputHelper
         //    is dead; then it starts again and catches up from its durable queue.
         Step($"broker back, {await AppliedInstanceEventsAsync(services)} applied, {await PendingInstanceEventsAsync(services)} pending");
         var third = services.StoreAsync(batches[2], Deadline);
-        long atReturn = await AppliedInstanceEventsAsync(services);
-        await Poll.UntilAsync(async () => await AppliedInstanceEventsAsync(services) > atReturn, TimeSpan.FromSeconds(150), () => "consuming again");
-        Step($"indexer consuming again");
         // MassTransit reconnects with a backoff that grows to 30 s: the indexer may take that long to consume again.
+        long atReturn = await AppliedInstanceEventsAsync(services);
+        await Poll.UntilAsync(async () => await AppliedInstanceEventsAsync(services) > atReturn, TimeSpan.FromSeconds(150),
+            () => $"the indexer consuming again after the broker returned\n{services.Output}");
+        Step("indexer consuming again");
         await Poll.UntilAsync(async () => await AppliedInstanceEventsAsync(services) >= 1050, TimeSpan.FromSeconds(150),
             () => $"the indexer applying the third batch's events\n{services.Output}");
         Step($"{await AppliedInstanceEventsAsync(services)} applied, {await PendingInstanceEventsAsync(services)} pending");
         await services.Indexer.KillAsync(Deadline);
-        Step("indexer killed");
+        long appliedAtKill = await AppliedInstanceEventsAsync(services);
+        Step($"indexer killed, {appliedAtKill} applied");
+        Assert.True(appliedAtKill < 1500, $"the indexer had applied {appliedAtKill} events: killed after the third batch rather than during it");
         AssertStored(await third);
         await StoreAllAsync(services, batches[3]);
         long appliedBeforeRestart = await AppliedInstanceEventsAsync(services);
