@@ -61,6 +61,7 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
     private readonly IBlobStore _store;
     private readonly ILogger _logger;
     private readonly MetadataDocumentCache _cache;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<SeriesMetadataDocument>> _building = new(StringComparer.Ordinal);
     private long _instancesParsed;
     private long _documentsRead;
 
@@ -135,7 +136,7 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         }
         else
         {
-            document = await BuildAsync(instances, version, cancellationToken).ConfigureAwait(false);
+            document = await BuildOnceAsync(name, instances, version, cancellationToken).ConfigureAwait(false);
         }
 
         _cache.Set(name, document);
@@ -183,6 +184,36 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         catch (BlobNotFoundException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// One build per document at a time in this process: viewers that open a series just stored, and the indexer's
+    /// rebuild, wait for the same build instead of each parsing the new instances.
+    /// </summary>
+    private async Task<SeriesMetadataDocument> BuildOnceAsync(string name, IReadOnlyList<StoredInstance> instances, string version,
+        CancellationToken cancellationToken)
+    {
+        var mine = new TaskCompletionSource<SeriesMetadataDocument>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _building.GetOrAdd(name, mine.Task);
+        if (running != mine.Task)
+            return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The build itself is not cancelled by this caller leaving: others may be waiting for it.
+            var document = await BuildAsync(instances, version, CancellationToken.None).ConfigureAwait(false);
+            _cache.Set(name, document);
+            mine.SetResult(document);
+            return document;
+        }
+        catch (Exception e)
+        {
+            mine.SetException(e);
+            throw;
+        }
+        finally
+        {
+            _building.TryRemove(name, out _);
         }
     }
 
