@@ -18,6 +18,11 @@ public abstract class QueryPlanTests(DatabaseKind kind, ITestOutputHelper output
     {
         ["studies by PatientID"] = new() { Conditions = [MatchCondition.Parse(DicomTag.PatientID, "P000123")] },
         ["studies by PatientName prefix"] = new() { Conditions = [MatchCondition.Parse(DicomTag.PatientName, "Ros*")] },
+        ["studies by PatientName, fuzzy"] = new() { Conditions = [MatchCondition.Parse(DicomTag.PatientName, "rosa")], FuzzyMatching = true },
+        ["studies by ReferringPhysicianName, fuzzy"] = new()
+        {
+            Conditions = [MatchCondition.Parse(DicomTag.ReferringPhysicianName, "wel")], FuzzyMatching = true,
+        },
         ["studies by AccessionNumber"] = new() { Conditions = [MatchCondition.Parse(DicomTag.AccessionNumber, "A00001234")] },
         ["studies by StudyDate month and ModalitiesInStudy"] = new()
         {
@@ -51,9 +56,13 @@ public abstract class QueryPlanTests(DatabaseKind kind, ITestOutputHelper output
             {
                 var words = line.Split(' ');
                 // "SCAN t" without an index reads every row of t; the unfiltered study query reads studies in key
-                // order and stops after a page (LIMIT), which is what it should do.
-                bool tableScan = words[0] == "SCAN" && !subqueries.Contains(words[1]) && !line.Contains("INDEX", StringComparison.Ordinal)
-                    && !(name.StartsWith("studies, no filter", StringComparison.Ordinal) && words[1] == "s");
+                // order and stops after a page (LIMIT), which is what it should do. Fuzzy person names on SQLite do
+                // the same with a filter: no SQLite index serves "some name component starts with" (LIKE '% word%'),
+                // so studies are read in key order until a page is full (docs/archive.md; PostgreSQL has a trigram
+                // index for it).
+                bool pageOfStudies = (name.StartsWith("studies, no filter", StringComparison.Ordinal) || name.EndsWith(", fuzzy", StringComparison.Ordinal))
+                    && words[1] == "s";
+                bool tableScan = words[0] == "SCAN" && !subqueries.Contains(words[1]) && !line.Contains("INDEX", StringComparison.Ordinal) && !pageOfStudies;
                 Assert.False(tableScan, $"{name} reads a whole table: {line}");
                 // An index searched by status alone walks every visible row.
                 Assert.False(line.EndsWith("(status=?)", StringComparison.Ordinal), $"{name} walks every visible instance: {line}");

@@ -20,6 +20,7 @@ namespace Pacs.Archive.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.11")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.HasSequence("instance_watermark");
@@ -326,6 +327,12 @@ namespace Pacs.Archive.Migrations.Postgres
 
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PatientName"), new[] { "text_pattern_ops" });
 
+                    b.HasIndex("PatientNameFuzzy")
+                        .HasDatabaseName("ix_patients_patient_name_fuzzy");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PatientNameFuzzy"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PatientNameFuzzy"), new[] { "gin_trgm_ops" });
+
                     b.ToTable("patients", (string)null);
                 });
 
@@ -569,6 +576,12 @@ namespace Pacs.Archive.Migrations.Postgres
 
                     b.HasIndex("PatientRowId")
                         .HasDatabaseName("ix_studies_patient_row_id");
+
+                    b.HasIndex("ReferringPhysicianNameFuzzy")
+                        .HasDatabaseName("ix_studies_referring_physician_name_fuzzy");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("ReferringPhysicianNameFuzzy"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("ReferringPhysicianNameFuzzy"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("StudyDate")
                         .HasDatabaseName("ix_studies_study_date");
