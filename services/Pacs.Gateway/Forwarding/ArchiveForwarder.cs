@@ -110,6 +110,10 @@ public sealed class ArchiveForwarder : BackgroundService
     {
         var running = new List<Task>();
         var parallelism = Math.Max(1, _options.Parallelism);
+        // At most one wait for new work is outstanding, kept until it completes: a wait left behind when a request
+        // finished first would still take the spool's next signal, and the wait after it would then sleep the whole
+        // idle poll (30 s) with an object in the spool.
+        Task? wake = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             if (YieldDelay(Environment.TickCount64, _spool.LastCommitTick) is { } pause)
@@ -143,14 +147,27 @@ public sealed class ArchiveForwarder : BackgroundService
             {
                 if (running.Count == 0)
                 {
-                    await _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken).ConfigureAwait(false);
+                    await (wake ??= _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken)).ConfigureAwait(false);
+                    wake = null;
                     continue;
                 }
 
                 // Wake when a request finishes, or when new work arrives and a slot is free.
-                var finished = running.Count < parallelism
-                    ? await Task.WhenAny([.. running, _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken)]).ConfigureAwait(false)
-                    : await Task.WhenAny(running).ConfigureAwait(false);
+                if (running.Count < parallelism)
+                {
+                    wake ??= _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken);
+                    await Task.WhenAny([.. running, wake]).ConfigureAwait(false);
+                    if (wake.IsCompleted)
+                    {
+                        await wake.ConfigureAwait(false); // surfaces the stop's cancellation
+                        wake = null;
+                    }
+                }
+                else
+                {
+                    await Task.WhenAny(running).ConfigureAwait(false);
+                }
+
                 running.RemoveAll(t => t.IsCompleted);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
