@@ -9,8 +9,9 @@
 #          associations in parallel, into each side; rounds alternate which side goes first (fresh data each round, so
 #          neither side ever sees a duplicate).
 #   idle   1,000 associations opened at once (each checked with a C-ECHO), held idle, checked again, released.
-#   find   C-FIND (Study Root) latency over one association: studies by PatientID, by PatientName prefix, by StudyDate
-#          range, series of a study, instances of a series. Over the 100,000-instance index filled by
+#   find   C-FIND (Study Root) latency over one association, once the server has settled after its start (under 10% of
+#          a core for a second): studies by PatientID, by PatientName prefix, by StudyDate range, series of a study,
+#          instances of a series. Over the 100,000-instance index filled by
 #          bench/dicomweb-orthanc.sh when its cache is there, otherwise over what the store phase sent.
 #   move   C-MOVE of a 500-instance series (CT, 257 MB) to a storescp started here.
 #
@@ -27,8 +28,12 @@
 #   PACS_BENCH_IDLE        associations of the idle phase                               (default 1000)
 #   PACS_BENCH_IDLE_HOLD   seconds they are held (Orthanc drops idle ones after 30 s)   (default 20)
 #   PACS_BENCH_FIND_ROUNDS timed passes over the C-FIND queries                         (default 3)
+#   PACS_BENCH_FIND_OVER   filled (the 100k index when there) | store (the store phase's data; for when another run
+#                          is using the filled folders, which two servers must never open at once)  (default filled)
 #   PACS_BENCH_PACS_DIMSE  server | host                                                (default server)
 #   PACS_BENCH_SKIP        comma list of phases to skip
+#   PACS_BENCH_PACS_ARGS   further arguments for services/Pacs.Server (server mode), e.g.
+#                          --Pacs:Gateway:Forwarding:YieldToIncoming=00:00:00 to forward while C-STOREs arrive
 #   PACS_BENCH_PYTHON, PACS_BENCH_GEN, PACS_BENCH_KEEP as for dicomweb-orthanc.sh
 #
 # Exit status: 0 when everything ran (whatever the verdicts), 1 when a step failed, 2 when a prerequisite is missing.
@@ -41,6 +46,7 @@ IDLE=${PACS_BENCH_IDLE:-1000}
 STORE_N=${PACS_BENCH_STORE_COUNT:-1000}
 IDLE_HOLD=${PACS_BENCH_IDLE_HOLD:-20}
 FIND_ROUNDS=${PACS_BENCH_FIND_ROUNDS:-3}
+FIND_OVER=${PACS_BENCH_FIND_OVER:-filled}
 PACS_DIMSE=${PACS_BENCH_PACS_DIMSE:-server}
 SKIP=",${PACS_BENCH_SKIP:-},"
 PY=${PACS_BENCH_PYTHON:-/usr/bin/python3}
@@ -76,6 +82,7 @@ fi
 ORTHANC_VERSION=$(Orthanc --version 2>/dev/null | awk 'NR == 1 {print $2}')
 ((ROUNDS >= 1 && ROUNDS <= 2)) || die "PACS_BENCH_ROUNDS must be 1 or 2"
 [[ $PACS_DIMSE == host || $PACS_DIMSE == server ]] || die "PACS_BENCH_PACS_DIMSE must be host or server"
+[[ $FIND_OVER == filled || $FIND_OVER == store ]] || die "PACS_BENCH_FIND_OVER must be filled or store"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pacs-gateway-bench.XXXXXX")
 STARTED_PIDS=()
@@ -166,11 +173,12 @@ start_pacs() {
     else
         PACS_HTTP=http://127.0.0.1:$(free_port)
         "$SERVER" --Pacs:DataFolder="$1" --Pacs:Url="$PACS_HTTP" --Pacs:Gateway:Port="$PACS_PORT" \
-            --Pacs:Gateway:AeTitle="$PACS_AE" --Pacs:Gateway:MaxAssociations=$((IDLE + 100)) \
+            --Pacs:Gateway:AeTitle="$PACS_AE" \
             --Pacs:Gateway:Destinations:0:AeTitle=BENCHDEST --Pacs:Gateway:Destinations:0:Host=127.0.0.1 \
-            --Pacs:Gateway:Destinations:0:Port="${DEST_PORT:-104}" --Logging:LogLevel:Default=Warning </dev/null >>"$WORK/pacs.log" 2>&1 &
+            --Pacs:Gateway:Destinations:0:Port="${DEST_PORT:-104}" --Logging:LogLevel:Default=Warning ${PACS_BENCH_PACS_ARGS:-} </dev/null >>"$WORK/pacs.log" 2>&1 &
     fi
     PACS_PID=$!
+    PACS_SPOOL=$1/gateway-spool/archive
     STARTED_PIDS+=("$PACS_PID")
     wait_echo "$PACS_PORT" "$PACS_AE" "$PACS_PID" pacs
 }
@@ -222,6 +230,33 @@ store() { # NAME LIST ASSOCIATIONS: prints "seconds failures"
     rm -f "$WORK"/part.*
     awk -v s="$start" -v e="$end" -v f="$failed" 'BEGIN {printf "%.3f %d\n", e - s, f}'
 }
+# drain_pacs: in server mode, waits until the gateway's forwarder has put everything acknowledged into the archive (its
+# archive queue is empty), so that this ingest does not run into the next measurement (of either side); prints the
+# seconds waited. The gateway acknowledges a C-STORE once spooled and ingests afterwards; this is the rest of that work.
+drain_pacs() {
+    local start i n
+    [[ $PACS_DIMSE == server ]] || { echo 0; return; }
+    start=$(now)
+    for ((i = 0; i < 6000; i++)); do
+        n=$(find "$PACS_SPOOL" -maxdepth 1 -name '*.dcm' 2>/dev/null | wc -l)
+        ((n == 0)) && break
+        sleep 0.1
+    done
+    ((n == 0)) || die "the gateway's forwarder still had $n objects to ingest after 600 s"
+    awk -v s="$start" -v e="$(now)" 'BEGIN {printf "%.3f\n", e - s}'
+}
+# wait_settled PID: until the process used less than 10% of a core over a second (start-up work done: JIT, caches,
+# catching up), 90 s at most, so that latency is measured in the steady state on both sides alike.
+wait_settled() {
+    local pid=$1 i before after
+    for ((i = 0; i < 90; i++)); do
+        before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        sleep 1
+        after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        (((after - before) * 100 / $(getconf CLK_TCK) < 10)) && return 0
+    done
+    say "  (process $pid still busy after 90 s; measuring anyway)"
+}
 rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"; }
 calc() { awk "BEGIN {printf \"$1\n\", $2}"; }
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -253,7 +288,12 @@ list_of warm >"$WORK/warm.list"
 for name in pacs orthanc; do
     read -r _ failed <<<"$(store $name "$WORK/warm.list" 1)"
     ((failed == 0)) || die "the warm-up storescu into $name failed (logs in $WORK)"
+    [[ $name == pacs ]] && drain_pacs >/dev/null
 done
+# Both sides idle before anything is measured: Pacs's runtime compiles its hot code again, optimized, in the background
+# for some seconds after the first requests (tiered compilation), which is start-up cost, not C-STORE cost.
+wait_settled "$PACS_PID"
+wait_settled "$ORTHANC_PID"
 RSS_IDLE_PACS=$(rss_kib "$PACS_PID")
 RSS_IDLE_ORTHANC=$(rss_kib "$ORTHANC_PID")
 
@@ -270,8 +310,12 @@ if ! skip store; then
             for name in "${order[@]}"; do
                 read -r seconds failed <<<"$(store "$name" "$WORK/round.list" "$assoc")"
                 ((failed == 0)) || die "storescu into $name failed (round $round, $assoc associations)"
-                say "  store round $round, $assoc association(s), $name: $STORE_N instances in $seconds s"
-                echo "$assoc $name $seconds" >>"$WORK/store.out"
+                drained=0
+                [[ $name == pacs ]] && drained=$(drain_pacs)
+                read -r _ _ pid <<<"$(target "$name")"
+                wait_settled "$pid" # what either side still does after a run never lands on the next measurement
+                say "  store round $round, $assoc association(s), $name: $STORE_N instances in $seconds s$([[ $name == pacs && $PACS_DIMSE == server ]] && echo ", all in the archive $drained s later")"
+                echo "$assoc $name $seconds $drained" >>"$WORK/store.out"
             done
         done
     done
@@ -341,7 +385,8 @@ if ! skip find; then
     # Over the 100k index of dicomweb-orthanc.sh when it has filled Orthanc (and Pacs, in server mode), else over the
     # store phase's data (which that phase leaves in $WORK).
     # Only finished fills: a fill in progress or its settings file carries a suffix.
-    FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -E '/filled-orthanc-[0-9a-f]{12}-[0-9.]+$' | head -n 1 || true)
+    FILLED_ORTHANC=
+    [[ $FIND_OVER == store ]] || FILLED_ORTHANC=$(ls -d "$ROOT"/filled-orthanc-* 2>/dev/null | grep -E '/filled-orthanc-[0-9a-f]{12}-[0-9.]+$' | head -n 1 || true)
     if [[ -n $FILLED_ORTHANC && -f $ROOT/index/index.tsv ]]; then
         FIND_INDEX=$ROOT/index/index.tsv
         FIND_WHAT="the 100,000-instance index of dicomweb-orthanc.sh (+500 CT)"
@@ -371,12 +416,14 @@ if ! skip find; then
     : >"$WORK/find.out"
     say "find: C-FIND latency over $FIND_WHAT ..."
     start_orthanc "$ORTHANC_FIND_FOLDER"
+    wait_settled "$ORTHANC_PID"
     "$HOST" find --port "$ORTHANC_PORT" --ae ORTHANC --queries "$WORK/find.tsv" --rounds "$FIND_ROUNDS" | sed 's/^find/orthanc/' >>"$WORK/find.out" ||
         say "  C-FIND into Orthanc failed for some queries"
     stop_orthanc
     rm -f "$ORTHANC_FIND_FOLDER.json"
     if [[ -n $PACS_FIND_FOLDER ]]; then
         start_pacs "$PACS_FIND_FOLDER"
+        wait_settled "$PACS_PID"
         "$HOST" find --port "$PACS_PORT" --ae "$PACS_AE" --queries "$WORK/find.tsv" --rounds "$FIND_ROUNDS" 2>"$WORK/find-pacs.err" | sed 's/^find/pacs/' >>"$WORK/find.out" || true
         stop_pacs
     fi
@@ -409,6 +456,9 @@ if ! skip store; then
         verdict "C-STORE ingest at least as fast as Orthanc, $label: ${ratio}x" "$ratio" 1.0 higher
     done
     report "  per round (s): $(awk '{printf "%s/%s=%s ", $2, $1, $3}' "$WORK/store.out")"
+    if [[ $PACS_DIMSE == server ]]; then
+        report "  Pacs acknowledges once spooled (fsynced) and ingests into the archive meanwhile and afterwards; seconds from the end of each run until the archive held all of it: $(awk '$2 == "pacs" {printf "%s/%s=%s ", $2, $1, $4}' "$WORK/store.out")"
+    fi
     report "  resident memory: Pacs $((RSS_IDLE_PACS / 1024)) MiB after warm-up, $((RSS_STORE_PACS / 1024)) MiB after the rounds; Orthanc $((RSS_IDLE_ORTHANC / 1024)) / $((RSS_STORE_ORTHANC / 1024)) MiB"
 fi
 

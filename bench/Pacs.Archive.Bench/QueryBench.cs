@@ -24,10 +24,17 @@ internal static class QueryBench
             ("studies by PatientID", new QidoQuery { Conditions = [MatchCondition.Parse(DicomTag.PatientID, "P000123")] }),
             ("studies by PatientName prefix", new QidoQuery { Conditions = [MatchCondition.Parse(DicomTag.PatientName, "Rossi^G*")] }),
             ("studies by fuzzy name", new QidoQuery { Conditions = [MatchCondition.Parse(DicomTag.PatientName, "kowal")], FuzzyMatching = true }),
+            // A given name of 1 patient in 182: the page never fills, so every candidate is looked at.
+            ("studies by fuzzy name, rare", new QidoQuery { Conditions = [MatchCondition.Parse(DicomTag.PatientName, "a0na")], FuzzyMatching = true }),
             ("studies by date range + modality", new QidoQuery { Conditions = [MatchCondition.Parse(DicomTag.StudyDate, "20200101-20200131"), MatchCondition.Parse(DicomTag.ModalitiesInStudy, "MR")] }),
             ("studies by accession", new QidoQuery { Conditions = [MatchCondition.Parse(DicomTag.AccessionNumber, "A00001234")] }),
             ("series of a study", new QidoQuery { Level = QueryLevel.Series, StudyInstanceUid = someStudy }),
             ("instances of a study", new QidoQuery { Level = QueryLevel.Instance, StudyInstanceUid = someStudy }),
+            ("instances of a series", new QidoQuery { Level = QueryLevel.Instance, StudyInstanceUid = someStudy, SeriesInstanceUid = Uid(2, studies / 2, 3) }),
+            ("instance by SOPInstanceUID", new QidoQuery
+            {
+                Level = QueryLevel.Instance, Conditions = [MatchCondition.Parse(DicomTag.SOPInstanceUID, Uid(3, studies / 3, 2, 7))],
+            }),
             ("studies, offset 1500", new QidoQuery { Offset = 1500 }),
         };
         Console.WriteLine($"{name}: {studies} studies, {studies * 50} instances");

@@ -58,5 +58,11 @@ public sealed class ArchiveOptions
     /// <summary>Largest limit a QIDO-RS query may ask for. Default 10000.</summary>
     public int MaxQueryLimit { get; set; } = 10_000;
 
+    /// <summary>
+    /// Most bytes of recent series metadata documents kept in memory (<see cref="SeriesMetadataDocuments"/>); 0 keeps
+    /// none, so every request reads its document from the blob store. Default 64 MiB, about 16 series of 500 CT images.
+    /// </summary>
+    public long MetadataCacheBytes { get; set; } = SeriesMetadataDocuments.DefaultCacheBytes;
+
     internal string SpoolFolderOrDefault => SpoolFolder ?? Path.GetTempPath();
 }

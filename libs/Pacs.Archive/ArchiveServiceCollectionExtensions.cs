@@ -30,7 +30,7 @@ public static class ArchiveServiceCollectionExtensions
         services.AddSingleton(sp => new ArchiveSweeper(sp.GetRequiredService<ArchiveDatabase>(), sp.GetRequiredService<Pacs.Storage.IBlobStore>(),
             sp.GetRequiredService<ArchiveOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<ArchiveSweeper>>()));
         services.AddSingleton(sp => new SeriesMetadataDocuments(sp.GetRequiredService<RetrieveService>(), sp.GetRequiredService<Pacs.Storage.IBlobStore>(),
-            sp.GetService<Microsoft.Extensions.Logging.ILogger<SeriesMetadataDocuments>>()));
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<SeriesMetadataDocuments>>(), sp.GetRequiredService<ArchiveOptions>().MetadataCacheBytes));
         services.AddSingleton<IMetadataDocuments>(sp => sp.GetRequiredService<SeriesMetadataDocuments>());
         services.AddSingleton(sp => new ChangeFeedReader(sp.GetRequiredService<ArchiveDatabase>()));
         services.AddSingleton(sp => new OutboxStore(sp.GetRequiredService<ArchiveDatabase>(), sp.GetRequiredService<TimeProvider>()));

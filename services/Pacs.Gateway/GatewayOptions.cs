@@ -66,8 +66,12 @@ public sealed class GatewayOptions
     /// </summary>
     public long MinimumFreeDiskBytes { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>Associations served at once (beyond it: A-ASSOCIATE-RJ transient, local limit exceeded). Default 200.</summary>
-    public int MaxAssociations { get; set; } = 200;
+    /// <summary>
+    /// Associations served at once (beyond it: A-ASSOCIATE-RJ transient, local limit exceeded). Default 2,000: an idle
+    /// association costs a socket and a few KiB (no thread, no receive buffer; docs/dimse-conformance.md), and
+    /// modalities that keep associations open between studies must not lock each other out.
+    /// </summary>
+    public int MaxAssociations { get; set; } = 2000;
 
     /// <summary>Largest number of operations a peer may have outstanding on one association (asynchronous window). Default 1.</summary>
     public int MaxOperationsPerformed { get; set; } = 1;
@@ -248,6 +252,20 @@ public sealed class GatewayForwardingOptions
 
     /// <summary>Requests to the archive in flight at once. Default 2.</summary>
     public int Parallelism { get; set; } = 2;
+
+    /// <summary>
+    /// While objects keep arriving (the last one committed less than this long ago) the forwarder starts no new request,
+    /// so that the associations storing into the gateway have the disk and the CPU to themselves: each C-STORE waits for
+    /// its spool fsyncs, and forwarding (above all the embedded server's ingest, with fsyncs of its own) would make every
+    /// one of them wait longer. Zero forwards at once. Default 250 ms.
+    /// </summary>
+    public TimeSpan YieldToIncoming { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Longest the forwarder holds back for <see cref="YieldToIncoming"/> during one uninterrupted stream of arrivals;
+    /// after it forwarding goes on alongside, so the archive is never further behind than this because of it. Default 30 s.
+    /// </summary>
+    public TimeSpan MaxYield { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>First retry delay after a failure the archive may recover from; doubled each time up to <see cref="MaxRetryDelay"/>. Default 1 s.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -102,6 +102,106 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
     }
 
     [Fact]
+    public async Task On_plain_RabbitMQ_a_message_that_fails_past_its_immediate_retries_is_consumed_again_after_the_redelivery_interval()
+    {
+        await using var site = await Site.CreateAsync(postgres);
+        // The first attempt and both immediate retries fail; the attempt after the redelivery interval succeeds.
+        var attempts = new FailureCounter { FailFirst = 3 };
+        var bus = Node.RabbitBus(rabbit, site);
+        bus.RedeliveryIntervalsSeconds = [1, 1];
+        await using var node = await Node.StartAsync(site, bus,
+            consumers: x => x.AddConsumer<FailingConsumer>().Endpoint(e => e.Name = site.Prefix + "flaky"),
+            services: s => s.AddSingleton(attempts));
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "flaky", Deadline);
+
+        await site.IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()));
+
+        await Poll.UntilAsync(() => attempts.Succeeded == 1, Deadline, "the message consumed after its redelivery");
+        Assert.Equal(4, attempts.Count);
+        Assert.Equal(0u, await rabbit.CountMessagesAsync(site.Prefix + "flaky_error"));
+        Assert.Equal(0u, await rabbit.CountMessagesAsync(site.Prefix + "flaky"));
+    }
+
+    [Fact]
+    public async Task On_plain_RabbitMQ_a_poison_message_goes_to_the_error_queue_after_its_retries_and_redeliveries()
+    {
+        await using var site = await Site.CreateAsync(postgres);
+        var attempts = new FailureCounter();
+        var bus = Node.RabbitBus(rabbit, site);
+        bus.RedeliveryIntervalsSeconds = [1];
+        await using var node = await Node.StartAsync(site, bus,
+            consumers: x => x.AddConsumer<FailingConsumer>().Endpoint(e => e.Name = site.Prefix + "poisoned"),
+            services: s => s.AddSingleton(attempts));
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "poisoned", Deadline);
+
+        await site.IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()));
+
+        await Poll.UntilAsync(async () => await rabbit.CountMessagesAsync(site.Prefix + "poisoned_error") == 1, Deadline, "the message in the error queue");
+        // The first attempt, two immediate retries, one redelivery; nothing after it was moved.
+        Assert.Equal(4, attempts.Count);
+        Assert.Equal(0, attempts.Succeeded);
+        Assert.Equal(0u, await rabbit.CountMessagesAsync(site.Prefix + "poisoned"));
+    }
+
+    [Fact]
+    public async Task On_plain_RabbitMQ_a_consumer_stopped_while_a_redelivery_is_due_leaves_the_message_on_the_broker()
+    {
+        await using var site = await Site.CreateAsync(postgres);
+        var attempts = new FailureCounter();
+        var bus = Node.RabbitBus(rabbit, site);
+        // Far longer than the test: the consumer is stopped while it waits.
+        bus.RedeliveryIntervalsSeconds = [600];
+        var node = await Node.StartAsync(site, bus,
+            consumers: x => x.AddConsumer<FailingConsumer>().Endpoint(e => e.Name = site.Prefix + "waiting"),
+            services: s => s.AddSingleton(attempts));
+        try
+        {
+            await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "waiting", Deadline);
+            await site.IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()));
+            await Poll.UntilAsync(() => attempts.Count == 3, Deadline, "the immediate retries spent");
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+
+        // Not acknowledged, not faulted: back in the queue for the next consumer, none in the error queue.
+        await Poll.UntilAsync(async () => await rabbit.CountMessagesAsync(site.Prefix + "waiting") == 1, Deadline, "the message back in its queue");
+        Assert.Equal(0u, await rabbit.CountMessagesAsync(site.Prefix + "waiting_error"));
+    }
+
+    [Fact]
+    public async Task A_message_no_consumer_of_the_queue_knows_goes_to_the_skipped_queue()
+    {
+        await using var site = await Site.CreateAsync(postgres);
+        var received = new ConcurrentQueue<InstanceStored>();
+        await using var node = await Node.StartAsync(site, Node.RabbitBus(rabbit, site), dispatcher: false,
+            consumers: x => x.AddConsumer<RecordingConsumer>().Endpoint(e => e.Name = site.Prefix + "stored-only"),
+            services: s => s.AddSingleton(received));
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "stored-only", Deadline);
+
+        // A contract the queue's only consumer does not handle, sent straight to its queue (a producer newer than the consumer).
+        var bus = (IBus)node.Services.GetService(typeof(IBus))!;
+        var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{site.Prefix}stored-only"));
+        await endpoint.Send(new InstanceDeleted
+        {
+            StudyInstanceUid = TestDicom.NewUid(),
+            SeriesInstanceUid = TestDicom.NewUid(),
+            SopInstanceUid = TestDicom.NewUid(),
+            SopClassUid = "1.2.840.10008.5.1.4.1.1.7",
+            Watermark = 1,
+            Version = 1,
+            SizeBytes = 0,
+            BlobName = "nowhere",
+        });
+
+        await Poll.UntilAsync(async () => await rabbit.CountMessagesAsync(site.Prefix + "stored-only_skipped") == 1, Deadline, "the message in the skipped queue");
+        Assert.Empty(received);
+        Assert.Equal(0u, await rabbit.CountMessagesAsync(site.Prefix + "stored-only_error"));
+        Assert.Equal(0u, await rabbit.CountMessagesAsync(site.Prefix + "stored-only"));
+    }
+
+    [Fact]
     public async Task Ingest_goes_on_while_RabbitMQ_is_down_and_every_event_arrives_after_it_returns()
     {
         await using var site = await Site.CreateAsync(postgres);
@@ -168,21 +268,31 @@ public sealed class BusTests(PostgresServer postgres, RabbitMqServer rabbit)
         }
     }
 
+    /// <summary>Counts attempts; the first <see cref="FailFirst"/> fail (all of them by default).</summary>
     public sealed class FailureCounter
     {
         private int _count;
+        private int _succeeded;
+
+        public int FailFirst { get; init; } = int.MaxValue;
 
         public int Count => Volatile.Read(ref _count);
 
-        public void Add() => Interlocked.Increment(ref _count);
+        public int Succeeded => Volatile.Read(ref _succeeded);
+
+        /// <summary>Records an attempt; true when it is to fail.</summary>
+        public bool Add()
+        {
+            if (Interlocked.Increment(ref _count) <= FailFirst)
+                return true;
+            Interlocked.Increment(ref _succeeded);
+            return false;
+        }
     }
 
     public sealed class FailingConsumer(FailureCounter counter) : IConsumer<InstanceStored>
     {
-        public Task Consume(ConsumeContext<InstanceStored> context)
-        {
-            counter.Add();
-            throw new InvalidOperationException("This consumer always fails.");
-        }
+        public Task Consume(ConsumeContext<InstanceStored> context) =>
+            counter.Add() ? throw new InvalidOperationException("This consumer fails as told.") : Task.CompletedTask;
     }
 }

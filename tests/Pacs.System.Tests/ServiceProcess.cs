@@ -49,7 +49,11 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Starts services/<paramref name="project"/> and waits until it is ready.</summary>
-    public static async Task<ServiceProcess> StartAsync(string project, IDictionary<string, string> settings)
+    /// <param name="urlSetting">
+    /// The setting that names the address to listen on, for a service that takes it from its own configuration rather
+    /// than ASPNETCORE_URLS (the embedded server's <c>Pacs:Url</c>).
+    /// </param>
+    public static async Task<ServiceProcess> StartAsync(string project, IDictionary<string, string> settings, string? urlSetting = null)
     {
         // The test assembly's configuration (Debug/Release) is the one the project reference built the service in.
         string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
@@ -69,6 +73,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         info.Environment["Service__Logging__Format"] = "Simple";
         foreach (var (key, value) in settings)
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        if (urlSetting is not null)
+            info.Environment[urlSetting.Replace(":", "__", StringComparison.Ordinal)] = $"http://127.0.0.1:{port}";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{project} did not start.");
         var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         try
@@ -110,6 +116,13 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>SIGTERM: the graceful stop a container runtime sends.</summary>
     public void Terminate() => Signal(15);
+
+    /// <summary>SIGKILL: the process dies at once, as on a crash or an out-of-memory kill; nothing of it runs again.</summary>
+    public async Task KillAsync(TimeSpan deadline)
+    {
+        Signal(9);
+        await WaitForExitAsync(deadline);
+    }
 
     /// <summary>Waits for the process to end, returning its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan deadline)

@@ -22,56 +22,18 @@ public interface IMetadataDocuments
     Task<SeriesMetadataDocument> GetSeriesAsync(IReadOnlyList<StoredInstance> instances, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The document of <paramref name="version"/> (from <see cref="RetrieveService.FindSeriesVersionsAsync"/>): from
+    /// memory, else the stored blob, else built from the instances as they are now (then possibly a newer version);
+    /// null when the series has no visible instance any more. A warm request reads neither the index nor the store.
+    /// </summary>
+    Task<SeriesMetadataDocument?> GetSeriesAsync(SeriesVersion version, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Builds and stores the document of the series as it is now and removes older versions; removes every version
     /// when the series has no visible instance any more (then returns null). For the indexer that follows the change
     /// feed: calling it after each change keeps the first metadata request of a series as fast as the next.
     /// </summary>
     Task<SeriesMetadataDocument?> RebuildSeriesAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default);
-}
-
-/// <summary>
-/// One series' metadata: a DICOM JSON array (PS3.18 F.2), one object per instance in retrieve order, whose BulkDataURIs
-/// start with <see cref="SeriesMetadataDocuments.BaseUrlPlaceholder"/> in place of the service's base URL, which depends
-/// on the request (<see cref="WriteJsonAsync"/> puts it in).
-/// </summary>
-/// <param name="Version">"{last watermark}-{instance count}" of the visible instances: it changes with every store,
-/// replacement and delete in the series (watermarks only grow, so a set that lost members and gained none is smaller).</param>
-public sealed record SeriesMetadataDocument(string StudyInstanceUid, string SeriesInstanceUid, string Version, byte[] Json)
-{
-    private static readonly byte[] UriStart = Encoding.UTF8.GetBytes($"\"BulkDataURI\":\"{SeriesMetadataDocuments.BaseUrlPlaceholder}");
-
-    /// <summary>
-    /// Writes the instance objects (without the enclosing brackets) with <paramref name="baseUrl"/> in every
-    /// BulkDataURI. The pattern replaced is structural JSON: a value containing it would have its quotes escaped.
-    /// </summary>
-    public async Task WriteInstancesAsync(Stream output, string baseUrl, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        var replacement = Encoding.UTF8.GetBytes("\"BulkDataURI\":\"").Concat(JsonEncodedText.Encode(baseUrl).EncodedUtf8Bytes.ToArray()).ToArray();
-        var body = Json.AsMemory(1, Math.Max(0, Json.Length - 2));
-        while (body.Length > 0)
-        {
-            var at = body.Span.IndexOf(UriStart);
-            if (at < 0)
-            {
-                await output.WriteAsync(body, cancellationToken).ConfigureAwait(false);
-                break;
-            }
-
-            await output.WriteAsync(body[..at], cancellationToken).ConfigureAwait(false);
-            await output.WriteAsync(replacement, cancellationToken).ConfigureAwait(false);
-            body = body[(at + UriStart.Length)..];
-        }
-    }
-
-    /// <summary>The whole array with <paramref name="baseUrl"/> in every BulkDataURI.</summary>
-    public async Task WriteJsonAsync(Stream output, string baseUrl, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        output.WriteByte((byte)'[');
-        await WriteInstancesAsync(output, baseUrl, cancellationToken).ConfigureAwait(false);
-        output.WriteByte((byte)']');
-    }
 }
 
 /// <summary>
@@ -92,22 +54,67 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
 
     private const string Prefix = "metadata/v1";
 
+    /// <summary>Default budget of the in-memory cache of recent documents: 64 MiB, about 16 series of 500 CT images.</summary>
+    public const long DefaultCacheBytes = 64L * 1024 * 1024;
+
     private readonly RetrieveService _retrieve;
     private readonly IBlobStore _store;
     private readonly ILogger _logger;
+    private readonly MetadataDocumentCache _cache;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<SeriesMetadataDocument>> _building = new(StringComparer.Ordinal);
     private long _instancesParsed;
+    private long _documentsRead;
 
-    public SeriesMetadataDocuments(RetrieveService retrieve, IBlobStore store, ILogger<SeriesMetadataDocuments>? logger = null)
+    /// <param name="cacheBytes">Most bytes of recent documents kept in memory (0: none).</param>
+    public SeriesMetadataDocuments(RetrieveService retrieve, IBlobStore store, ILogger<SeriesMetadataDocuments>? logger = null,
+        long cacheBytes = DefaultCacheBytes)
     {
         ArgumentNullException.ThrowIfNull(retrieve);
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
         _retrieve = retrieve;
         _store = store;
         _logger = logger ?? NullLogger<SeriesMetadataDocuments>.Instance;
+        _cache = new MetadataDocumentCache(cacheBytes);
     }
 
     /// <summary>Stored instances parsed to build documents since start (for tests and metrics).</summary>
     public long InstancesParsed => Interlocked.Read(ref _instancesParsed);
+
+    /// <summary>Documents read from the blob store since start (a cache miss on a stored version; for tests and metrics).</summary>
+    public long DocumentsRead => Interlocked.Read(ref _documentsRead);
+
+    public async Task<SeriesMetadataDocument?> GetSeriesAsync(SeriesVersion version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var name = DocumentName(version.StudyInstanceUid, version.SeriesInstanceUid, version.Version);
+        if (_cache.TryGet(name, out var cached))
+            return cached;
+        if (await TryReadAsync(name, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            Interlocked.Increment(ref _documentsRead);
+            var document = new SeriesMetadataDocument(version.StudyInstanceUid, version.SeriesInstanceUid, version.Version, stored);
+            _cache.Set(name, document);
+            return document;
+        }
+
+        // Not built yet (or the series changed since the lookup): build the version the instances give now.
+        var instances = await _retrieve.FindInstancesAsync(version.StudyInstanceUid, version.SeriesInstanceUid, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return instances.Count == 0 ? null : await GetSeriesAsync(instances, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="document"/> in the cache again after its XML representation was made, so that the budget
+    /// counts it (the XML is made on first use and kept with the document).
+    /// </summary>
+    public void Remeasure(SeriesMetadataDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var name = DocumentName(document.StudyInstanceUid, document.SeriesInstanceUid, document.Version);
+        if (_cache.TryGet(name, out var cached) && ReferenceEquals(cached, document))
+            _cache.Set(name, document);
+    }
 
     public async Task<SeriesMetadataDocument> GetSeriesAsync(IReadOnlyList<StoredInstance> instances, CancellationToken cancellationToken = default)
     {
@@ -119,9 +126,21 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
             throw new ArgumentException("The instances belong to more than one series.", nameof(instances));
         var version = VersionOf(instances);
         var name = DocumentName(study, series, version);
+        if (_cache.TryGet(name, out var cached))
+            return cached;
+        SeriesMetadataDocument document;
         if (await TryReadAsync(name, cancellationToken).ConfigureAwait(false) is { } stored)
-            return new SeriesMetadataDocument(study, series, version, stored);
-        return await BuildAsync(instances, version, cancellationToken).ConfigureAwait(false);
+        {
+            Interlocked.Increment(ref _documentsRead);
+            document = new SeriesMetadataDocument(study, series, version, stored);
+        }
+        else
+        {
+            document = await BuildOnceAsync(name, instances, version, cancellationToken).ConfigureAwait(false);
+        }
+
+        _cache.Set(name, document);
+        return document;
     }
 
     public async Task<SeriesMetadataDocument?> RebuildSeriesAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default)
@@ -165,6 +184,36 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         catch (BlobNotFoundException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// One build per document at a time in this process: viewers that open a series just stored, and the indexer's
+    /// rebuild, wait for the same build instead of each parsing the new instances.
+    /// </summary>
+    private async Task<SeriesMetadataDocument> BuildOnceAsync(string name, IReadOnlyList<StoredInstance> instances, string version,
+        CancellationToken cancellationToken)
+    {
+        var mine = new TaskCompletionSource<SeriesMetadataDocument>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _building.GetOrAdd(name, mine.Task);
+        if (running != mine.Task)
+            return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The build itself is not cancelled by this caller leaving: others may be waiting for it.
+            var document = await BuildAsync(instances, version, CancellationToken.None).ConfigureAwait(false);
+            _cache.Set(name, document);
+            mine.SetResult(document);
+            return document;
+        }
+        catch (Exception e)
+        {
+            mine.SetException(e);
+            throw;
+        }
+        finally
+        {
+            _building.TryRemove(name, out _);
         }
     }
 

@@ -20,5 +20,11 @@ public sealed class PostgresArchiveDbContext : ArchiveDbContext
         modelBuilder.Entity<PatientRow>().HasIndex(p => p.PatientName).HasOperators("text_pattern_ops");
         modelBuilder.Entity<PatientRow>().HasIndex(p => p.PatientId).HasOperators("text_pattern_ops");
         modelBuilder.Entity<StudyRow>().HasIndex(s => s.AccessionNumber).HasOperators("text_pattern_ops");
+        // fuzzymatching=true: every word must start a component of the normalised name, LIKE '% word%'. No btree
+        // serves a pattern that starts with a wildcard; a trigram index does (pg_trgm, trusted since PostgreSQL 13,
+        // so the database owner may create it).
+        modelBuilder.HasPostgresExtension("pg_trgm");
+        modelBuilder.Entity<PatientRow>().HasIndex(p => p.PatientNameFuzzy).HasMethod("gin").HasOperators("gin_trgm_ops");
+        modelBuilder.Entity<StudyRow>().HasIndex(s => s.ReferringPhysicianNameFuzzy).HasMethod("gin").HasOperators("gin_trgm_ops");
     }
 }

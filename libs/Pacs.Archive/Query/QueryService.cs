@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Pacs.Dicom;
 using Pacs.Storage;
 
@@ -61,12 +62,7 @@ public sealed class QueryService
         }
 
         await using var db = _database.CreateContext();
-        List<MatchRow> rows = query.Level switch
-        {
-            QueryLevel.Study => await FindStudiesAsync(db, query, supported, limit, cancellationToken).ConfigureAwait(false),
-            QueryLevel.Series => await FindSeriesAsync(db, query, supported, limit, cancellationToken).ConfigureAwait(false),
-            _ => await FindInstancesAsync(db, query, supported, limit, cancellationToken).ConfigureAwait(false),
-        };
+        List<MatchRow> rows = await Matches(db, query, supported, limit).ToListAsync(cancellationToken).ConfigureAwait(false);
         bool hasMore = rows.Count > limit;
         if (hasMore)
             rows.RemoveAt(rows.Count - 1);
@@ -86,8 +82,54 @@ public sealed class QueryService
     private sealed record MatchRow(long StudyRowId, long SeriesRowId, long Watermark, long PatientRowId, byte[] Patient, byte[] Study,
         byte[]? Series, byte[]? Instance, string? TransferSyntaxUid, BlobAccessTier Tier);
 
-    private static async Task<List<MatchRow>> FindStudiesAsync(ArchiveDbContext db, QidoQuery query, List<(QueryKey, MatchCondition)> conditions,
-        int limit, CancellationToken cancellationToken)
+    /// <summary>The SQL the query runs to find its matches (for plan checks in tests and the benchmark).</summary>
+    internal string MatchSql(QidoQuery query)
+    {
+        var supported = query.Conditions.Select(c => (Key: QueryKeys.Find(c), Condition: c))
+            .Where(c => c.Key is not null && QueryKeys.Applies(c.Key.Level, query.Level))
+            .Select(c => (c.Key!, c.Condition)).ToList();
+        using var db = _database.CreateContext();
+        return Matches(db, query, supported, query.Limit ?? _options.DefaultQueryLimit).ToQueryString();
+    }
+
+    /// <summary>
+    /// The database's plan for the query that finds the matches (SQLite: EXPLAIN QUERY PLAN details; PostgreSQL: EXPLAIN
+    /// lines), for tests that check every query kind is answered from an index.
+    /// </summary>
+    internal async Task<IReadOnlyList<string>> ExplainMatchesAsync(QidoQuery query, CancellationToken cancellationToken = default)
+    {
+        var supported = query.Conditions.Select(c => (Key: QueryKeys.Find(c), Condition: c))
+            .Where(c => c.Key is not null && QueryKeys.Applies(c.Key.Level, query.Level))
+            .Select(c => (c.Key!, c.Condition)).ToList();
+        await using var db = _database.CreateContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // PostgreSQL plans a table it has no statistics for as a few pages, best read whole: forbidding sequential
+        // scans shows whether an index *could* answer the query, which is what a test can check on a small database.
+        if (db.IsPostgres)
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_seqscan = off", cancellationToken).ConfigureAwait(false);
+        await using var command = Matches(db, query, supported, query.Limit ?? _options.DefaultQueryLimit).CreateDbCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        command.CommandText = (db.IsPostgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + command.CommandText;
+        var lines = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                lines.Add(db.IsPostgres ? reader.GetString(0) : reader.GetString(reader.FieldCount - 1));
+        }
+
+        await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+        return lines;
+    }
+
+    private static IQueryable<MatchRow> Matches(ArchiveDbContext db, QidoQuery query, List<(QueryKey, MatchCondition)> conditions, int limit) =>
+        query.Level switch
+        {
+            QueryLevel.Study => FindStudies(db, query, conditions, limit),
+            QueryLevel.Series => FindSeries(db, query, conditions, limit),
+            _ => FindInstances(db, query, conditions, limit),
+        };
+
+    private static IQueryable<MatchRow> FindStudies(ArchiveDbContext db, QidoQuery query, List<(QueryKey, MatchCondition)> conditions, int limit)
     {
         IQueryable<InstanceRow> instances = db.Instances;
         IQueryable<StudyRow> q = db.Studies.AsNoTracking()
@@ -95,13 +137,11 @@ public sealed class QueryService
         if (query.StudyInstanceUid is { } studyUid)
             q = q.Where(s => s.StudyInstanceUid == studyUid);
         q = ApplyConditions(db, q, query, conditions);
-        return await q.OrderBy(s => s.Id).Skip(query.Offset).Take(limit + 1)
-            .Select(s => new MatchRow(s.Id, 0, 0, s.PatientRowId, s.Patient.Attributes, s.Attributes, null, null, null, BlobAccessTier.Hot))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return q.OrderBy(s => s.Id).Skip(query.Offset).Take(limit + 1)
+            .Select(s => new MatchRow(s.Id, 0, 0, s.PatientRowId, s.Patient.Attributes, s.Attributes, null, null, null, BlobAccessTier.Hot));
     }
 
-    private static async Task<List<MatchRow>> FindSeriesAsync(ArchiveDbContext db, QidoQuery query, List<(QueryKey, MatchCondition)> conditions,
-        int limit, CancellationToken cancellationToken)
+    private static IQueryable<MatchRow> FindSeries(ArchiveDbContext db, QidoQuery query, List<(QueryKey, MatchCondition)> conditions, int limit)
     {
         IQueryable<InstanceRow> instances = db.Instances;
         IQueryable<SeriesRow> q = db.Series.AsNoTracking()
@@ -111,15 +151,13 @@ public sealed class QueryService
         if (query.SeriesInstanceUid is { } seriesUid)
             q = q.Where(se => se.SeriesInstanceUid == seriesUid);
         q = ApplyConditions(db, q, query, conditions);
-        return await q.OrderBy(se => se.StudyRowId).ThenBy(se => se.SeriesNumber == null).ThenBy(se => se.SeriesNumber).ThenBy(se => se.Id)
+        return q.OrderBy(se => se.StudyRowId).ThenBy(se => se.SeriesNumber == null).ThenBy(se => se.SeriesNumber).ThenBy(se => se.Id)
             .Skip(query.Offset).Take(limit + 1)
             .Select(se => new MatchRow(se.StudyRowId, se.Id, 0, se.Study.PatientRowId, se.Study.Patient.Attributes, se.Study.Attributes, se.Attributes,
-                null, null, BlobAccessTier.Hot))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+                null, null, BlobAccessTier.Hot));
     }
 
-    private static async Task<List<MatchRow>> FindInstancesAsync(ArchiveDbContext db, QidoQuery query, List<(QueryKey, MatchCondition)> conditions,
-        int limit, CancellationToken cancellationToken)
+    private static IQueryable<MatchRow> FindInstances(ArchiveDbContext db, QidoQuery query, List<(QueryKey, MatchCondition)> conditions, int limit)
     {
         IQueryable<InstanceRow> q = db.Instances.AsNoTracking().Where(i => i.Status == InstanceStatus.Created);
         if (query.StudyInstanceUid is { } studyUid)
@@ -127,15 +165,14 @@ public sealed class QueryService
         if (query.SeriesInstanceUid is { } seriesUid)
             q = q.Where(i => i.Series.SeriesInstanceUid == seriesUid);
         q = ApplyConditions(db, q, query, conditions);
-        return await q.OrderBy(i => i.StudyRowId)
+        return q.OrderBy(i => i.StudyRowId)
             .ThenBy(i => i.Series.SeriesNumber == null).ThenBy(i => i.Series.SeriesNumber).ThenBy(i => i.SeriesRowId)
             .ThenBy(i => i.InstanceNumber == null).ThenBy(i => i.InstanceNumber)
             .ThenBy(i => i.AcquisitionDateTime == null).ThenBy(i => i.AcquisitionDateTime)
             .ThenBy(i => i.Watermark)
             .Skip(query.Offset).Take(limit + 1)
             .Select(i => new MatchRow(i.StudyRowId, i.SeriesRowId, i.Watermark, i.Study.PatientRowId, i.Study.Patient.Attributes, i.Study.Attributes,
-                i.Series.Attributes, i.Attributes, i.TransferSyntaxUid, i.StorageTier))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+                i.Series.Attributes, i.Attributes, i.TransferSyntaxUid, i.StorageTier));
     }
 
     private static IQueryable<TRoot> ApplyConditions<TRoot>(ArchiveDbContext db, IQueryable<TRoot> q, QidoQuery query,

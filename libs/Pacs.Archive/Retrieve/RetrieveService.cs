@@ -77,6 +77,36 @@ public sealed class RetrieveService
         }).ToList();
     }
 
+    /// <summary>
+    /// The series of a study (or the one series named) that have visible instances, in retrieve order (Series Number,
+    /// then arrival), each with the newest watermark and the number of its visible instances: what names the current
+    /// metadata document of each (<see cref="SeriesVersion"/>). One grouped query over the instance index; no instance
+    /// row is materialised. Empty when nothing visible matches.
+    /// </summary>
+    public async Task<IReadOnlyList<SeriesVersion>> FindSeriesVersionsAsync(string studyInstanceUid, string? seriesInstanceUid = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyInstanceUid);
+        await using var db = _database.CreateContext();
+        var series = db.Series.AsNoTracking().Where(se => se.Study.StudyInstanceUid == studyInstanceUid);
+        if (seriesInstanceUid is not null)
+            series = series.Where(se => se.SeriesInstanceUid == seriesInstanceUid);
+        var rows = await series
+            .Select(se => new
+            {
+                se.Id,
+                se.SeriesInstanceUid,
+                se.SeriesNumber,
+                Last = db.Instances.Where(i => i.SeriesRowId == se.Id && i.Status == InstanceStatus.Created).Max(i => (long?)i.Watermark),
+                Count = db.Instances.Count(i => i.SeriesRowId == se.Id && i.Status == InstanceStatus.Created),
+            })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Where(r => r.Count > 0 && r.Last is not null)
+            .OrderBy(r => r.SeriesNumber is null).ThenBy(r => r.SeriesNumber).ThenBy(r => r.Id)
+            .Select(r => new SeriesVersion(studyInstanceUid, r.SeriesInstanceUid, r.Last!.Value, r.Count))
+            .ToList();
+    }
+
     /// <summary>One visible instance, or null.</summary>
     public async Task<StoredInstance?> FindInstanceAsync(string studyInstanceUid, string seriesInstanceUid, string sopInstanceUid,
         CancellationToken cancellationToken = default) =>

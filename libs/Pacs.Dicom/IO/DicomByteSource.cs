@@ -176,7 +176,7 @@ internal sealed class DicomByteSource : IDisposable
     {
         var leftover = _buffer.AsSpan(_start, _end - _start).ToArray();
         _start = _end;
-        return new PrefixedStream(leftover, _stream);
+        return new PrefixedReadStream(leftover, _stream);
     }
 
     private bool Fill(int count)
@@ -230,25 +230,6 @@ internal sealed class DicomByteSource : IDisposable
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>A few bytes already read, followed by the rest of a stream.</summary>
-    private sealed class PrefixedStream(byte[] prefix, Stream inner) : ForwardOnlyReadStream
-    {
-        private int _prefixPosition;
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_prefixPosition < prefix.Length)
-            {
-                var n = Math.Min(buffer.Length, prefix.Length - _prefixPosition);
-                prefix.AsSpan(_prefixPosition, n).CopyTo(buffer);
-                _prefixPosition += n;
-                return n;
-            }
-
-            return inner.Read(buffer);
         }
     }
 }

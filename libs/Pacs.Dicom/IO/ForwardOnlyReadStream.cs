@@ -1,10 +1,11 @@
 namespace Pacs.Dicom;
 
 /// <summary>
-/// The common shape of the reader's internal streams: readable, forward only, no length, no position, no writing.
-/// Subclasses implement <see cref="Read(Span{byte})"/> alone.
+/// The common shape of a read-only, forward-only stream: no length, no position, no writing. Subclasses implement
+/// <see cref="Read(Span{byte})"/>, and <see cref="Stream.ReadAsync(Memory{byte}, CancellationToken)"/> when they can read
+/// without blocking.
 /// </summary>
-internal abstract class ForwardOnlyReadStream : Stream
+public abstract class ForwardOnlyReadStream : Stream
 {
     public sealed override bool CanRead => true;
 
@@ -23,6 +24,16 @@ internal abstract class ForwardOnlyReadStream : Stream
     public abstract override int Read(Span<byte> buffer);
 
     public sealed override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <summary>Reads synchronously unless a subclass can do better; the array overload always comes here.</summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read(buffer.Span));
+    }
+
+    public sealed override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public sealed override void Flush()
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Pacs.Dicom;
 
 namespace Pacs.Imaging;
 
@@ -216,7 +217,7 @@ public static class PngEncoder
     }
 
     /// <summary>Collects zlib output and writes it as IDAT chunks of at most the configured size.</summary>
-    private sealed class IdatChunkStream : Stream
+    private sealed class IdatChunkStream : WriteOnlyStream
     {
         private readonly Stream _output;
         private readonly byte[] _buffer;
@@ -231,22 +232,6 @@ public static class PngEncoder
         }
 
         private int Capacity { get; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
@@ -267,12 +252,6 @@ public static class PngEncoder
         public override void Flush()
         {
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

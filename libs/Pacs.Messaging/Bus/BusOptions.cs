@@ -30,9 +30,10 @@ public sealed class RabbitMqOptions
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Whether the broker has the delayed-message-exchange plugin, which second-level redelivery needs on RabbitMQ. Off by
-    /// default (Debian's broker does not ship it): then a message that still fails after the immediate retries goes to
-    /// the error queue at once.
+    /// Whether the broker has the delayed-message-exchange plugin, which redelivery through the broker needs on RabbitMQ.
+    /// Off by default (Debian's broker does not ship it): then <see cref="BusOptions.RedeliveryIntervalsSeconds"/> are
+    /// further attempts in the consumer's process after the immediate retries, the message staying unacknowledged on the
+    /// broker meanwhile (a consumer that dies gets it back from the broker).
     /// </summary>
     public bool DelayedExchangePlugin { get; set; }
 }
@@ -63,7 +64,9 @@ public sealed class BusOptions
 
     /// <summary>
     /// Second-level redelivery after the immediate retries failed, in seconds (the database is down for a while); the
-    /// message goes back to the queue with a delay. Afterwards it goes to the queue's <c>_error</c> queue. Default 5, 30, 120.
+    /// message goes back to the queue with a delay (in memory, or RabbitMQ with <see cref="RabbitMqOptions.DelayedExchangePlugin"/>),
+    /// or, on plain RabbitMQ, is attempted again in process after each interval while it stays unacknowledged on the
+    /// broker. Afterwards it goes to the queue's <c>_error</c> queue. Default 5, 30, 120.
     /// </summary>
     public int[] RedeliveryIntervalsSeconds { get; set; } = [5, 30, 120];
 

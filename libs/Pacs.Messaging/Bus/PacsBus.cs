@@ -14,8 +14,9 @@ namespace Pacs.Messaging.Bus;
 /// <item>Each contract is published to the exchange named by <see cref="EventCatalog"/> (with
 /// <see cref="BusOptions.EntityPrefix"/>); base types and interfaces get no exchanges of their own.</item>
 /// <item>A consumer endpoint retries a failed message in process (<see cref="BusOptions.RetryIntervalsMilliseconds"/>),
-/// then redelivers it later (<see cref="BusOptions.RedeliveryIntervalsSeconds"/>: in memory always, on RabbitMQ when the
-/// delayed-exchange plugin is there), then moves it to <c>{queue}_error</c>. A message no consumer of the queue knows
+/// then redelivers it later (<see cref="BusOptions.RedeliveryIntervalsSeconds"/>: through the transport in memory and on
+/// RabbitMQ with the delayed-exchange plugin; on plain RabbitMQ as further in-process attempts at those intervals, the
+/// message unacknowledged meanwhile), then moves it to <c>{queue}_error</c>. A message no consumer of the queue knows
 /// goes to <c>{queue}_skipped</c> (the dead-letter queue). Neither is ever dropped.</item>
 /// <item>On RabbitMQ queues are durable, messages persistent, publishes confirmed by the broker: a publish that returned
 /// is on the broker's disk. The host starts without waiting for the broker and reconnects by itself.</item>
@@ -114,13 +115,25 @@ public static class PacsBus
 
     private static void ConfigureEndpoint(IReceiveEndpointConfigurator endpoint, BusOptions options)
     {
-        // Order matters: redelivery wraps retry, so a message is retried in process first, then redelivered later.
-        bool redeliver = options.RedeliveryIntervalsSeconds.Length > 0
-            && (options.Transport == BusTransport.InMemory || options.RabbitMq.DelayedExchangePlugin);
-        if (redeliver)
-            endpoint.UseDelayedRedelivery(r => r.Intervals(options.RedeliveryIntervalsSeconds.Select(s => TimeSpan.FromSeconds(s)).ToArray()));
-        if (options.RetryIntervalsMilliseconds.Length > 0)
-            endpoint.UseMessageRetry(r => r.Intervals(options.RetryIntervalsMilliseconds.Select(ms => TimeSpan.FromMilliseconds(ms)).ToArray()));
+        var immediate = options.RetryIntervalsMilliseconds.Select(ms => TimeSpan.FromMilliseconds(ms)).ToArray();
+        var later = options.RedeliveryIntervalsSeconds.Select(s => TimeSpan.FromSeconds(s)).ToArray();
+        if (later.Length > 0 && (options.Transport == BusTransport.InMemory || options.RabbitMq.DelayedExchangePlugin))
+        {
+            // Order matters: redelivery wraps retry, so a message is retried in process first, then handed back to the
+            // transport to come again later (each redelivery gets the immediate retries again).
+            endpoint.UseDelayedRedelivery(r => r.Intervals(later));
+        }
+        else if (later.Length > 0)
+        {
+            // Plain RabbitMQ (Debian's broker has no delayed-message-exchange plugin): the later attempts are waited for
+            // in the consumer's process instead. The message stays unacknowledged on the broker meanwhile, so a consumer
+            // that dies while waiting loses nothing (the broker delivers it again); the wait holds one of the endpoint's
+            // ConcurrentMessageLimit slots, which is the back-pressure wanted while the database is away. The whole
+            // schedule must stay well below the broker's consumer_timeout (30 min by default).
+            immediate = [.. immediate, .. later];
+        }
+        if (immediate.Length > 0)
+            endpoint.UseMessageRetry(r => r.Intervals(immediate));
         endpoint.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {

@@ -3,11 +3,11 @@ using System.Runtime.InteropServices;
 namespace Pacs.Storage;
 
 /// <summary>
-/// The two POSIX calls .NET does not expose: fsync of a directory (so a rename or unlink inside it survives a power
-/// loss) and rename that refuses to replace an existing target. Linux only; elsewhere the callers fall back to what
-/// .NET offers.
+/// The POSIX calls .NET does not expose: fsync of a directory (so a rename or unlink inside it survives a power
+/// loss), rename that refuses to replace an existing target, and hard links. Linux only; elsewhere the callers fall
+/// back to what .NET offers. Public for the other durable writers of the project (the DIMSE gateway's spool).
 /// </summary>
-internal static partial class NativeFileSystem
+public static partial class NativeFileSystem
 {
     private const int AtFdCwd = -100;
     private const uint RenameNoReplace = 1;
@@ -15,6 +15,9 @@ internal static partial class NativeFileSystem
     private const int ErrnoInvalid = 22;
     private const int ErrnoNoSys = 38;
     private const int ErrnoNotSupported = 95;
+    private const int ErrnoPermission = 1;
+    private const int ErrnoCrossDevice = 18;
+    private const int ErrnoTooManyLinks = 31;
 
     // fcntl.h: O_CLOEXEC is 02000000 on every Linux architecture .NET runs on; O_DIRECTORY is 0200000 on x86 and
     // x64 but 040000 on ARM and ARM64.
@@ -116,6 +119,26 @@ internal static partial class NativeFileSystem
             return false;
         }
     }
+
+    /// <summary>
+    /// Creates <paramref name="target"/> as a hard link to <paramref name="source"/> (link(2)): one file under two
+    /// names, without copying. False when the platform or the file system cannot link (not Linux, another device, no
+    /// link support), so that the caller copies instead; an existing target or a missing source throws.
+    /// </summary>
+    public static bool TryCreateHardLink(string source, string target)
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        if (Link(source, target) == 0)
+            return true;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno is ErrnoCrossDevice or ErrnoPermission or ErrnoNotSupported or ErrnoTooManyLinks)
+            return false;
+        throw new IOException($"Linking '{target}' to '{source}' failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string oldPath, string newPath);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

@@ -42,18 +42,20 @@ public static class MetadataEndpoints
     {
         var cancellationToken = context.RequestAborted;
         var representation = ContentNegotiator.Negotiate(DicomWebResourceKind.Metadata, AcceptableMediaTypes.FromRequest(context.Request)).SelectedOrThrow();
-        var instances = await RetrieveEndpoints.FindAsync(retrieve, study, series, sop, cancellationToken).ConfigureAwait(false);
         var baseUrl = ServiceBaseUrl.Resolve(context.Request, urls);
+        if (sop is null)
+        {
+            await SeriesDocumentsAsync(context, retrieve, documents, representation, baseUrl, study, series, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var instances = await RetrieveEndpoints.FindAsync(retrieve, study, series, sop, cancellationToken).ConfigureAwait(false);
 
         // The stored objects never change under a version (their SHA-256 names them), so the set of hashes and the
         // base URL the BulkDataURIs use identify the document: a client revalidates without a body (RFC 9110 13.1.2).
-        var etag = ETagOf(instances, baseUrl);
-        context.Response.Headers.ETag = etag;
-        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
-        {
-            context.Response.StatusCode = StatusCodes.Status304NotModified;
+        var etag = ETagOf(representation.IsMultipart, baseUrl, instances.Select(i => i.Sha256));
+        if (NotModified(context, etag))
             return;
-        }
 
         if (representation.IsMultipart)
         {
@@ -74,27 +76,6 @@ public static class MetadataEndpoints
 
         context.Response.ContentType = representation.GetContentType();
         using var buffer = new MemoryStream();
-        if (sop is null)
-        {
-            // One stored document per series, in retrieve order (instances come sorted by series first).
-            buffer.WriteByte((byte)'[');
-            var first = true;
-            foreach (var group in instances.GroupBy(i => i.SeriesInstanceUid))
-            {
-                var document = await documents.GetSeriesAsync(group.ToList(), cancellationToken).ConfigureAwait(false);
-                if (!first)
-                    buffer.WriteByte((byte)',');
-                first = false;
-                await document.WriteInstancesAsync(buffer, baseUrl, cancellationToken).ConfigureAwait(false);
-            }
-
-            buffer.WriteByte((byte)']');
-            context.Response.ContentLength = buffer.Length;
-            buffer.Position = 0;
-            await buffer.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         for (var i = 0; i < instances.Count; i++)
         {
             buffer.WriteByte(i == 0 ? (byte)'[' : (byte)',');
@@ -105,6 +86,95 @@ public static class MetadataEndpoints
         context.Response.ContentLength = buffer.Length;
         buffer.Position = 0;
         await buffer.CopyToAsync(context.Response.Body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Study and series metadata from the per-series documents: one grouped index query names the current version of
+    /// each series; the ETag follows from those names, so a revalidation (If-None-Match) is answered without reading
+    /// any document; otherwise each document comes from memory (or its one stored blob) and is copied to the response
+    /// with the base URL put into its BulkDataURIs on the way.
+    /// </summary>
+    private static async Task SeriesDocumentsAsync(HttpContext context, RetrieveService retrieve, IMetadataDocuments documents,
+        NegotiatedRepresentation representation, string baseUrl, string study, string? series, CancellationToken cancellationToken)
+    {
+        var versions = await retrieve.FindSeriesVersionsAsync(study, series, cancellationToken).ConfigureAwait(false);
+        if (versions.Count == 0)
+        {
+            var (what, uid) = series is not null ? ("series", series) : ("study", study);
+            throw new DicomWebException(DicomWebProblem.NotFound($"No {what} {uid} is stored here.") with { Uid = uid });
+        }
+
+        if (NotModified(context, ETagOf(representation.IsMultipart, baseUrl, versions.Select(v => $"{v.SeriesInstanceUid}/{v.Version}"))))
+            return;
+
+        var found = new List<SeriesMetadataDocument>(versions.Count);
+        foreach (var version in versions)
+        {
+            if (await documents.GetSeriesAsync(version, cancellationToken).ConfigureAwait(false) is { } document)
+                found.Add(document);
+        }
+
+        if (found.Count == 0)
+        {
+            var (what, uid) = series is not null ? ("series", series) : ("study", study);
+            throw new DicomWebException(DicomWebProblem.NotFound($"No {what} {uid} is stored here.") with { Uid = uid });
+        }
+
+        // The version served may be newer than the one looked up (a store in between): the ETag names what is sent.
+        var response = context.Response;
+        response.Headers.ETag = ETagOf(representation.IsMultipart, baseUrl, found.Select(d => $"{d.SeriesInstanceUid}/{d.Version}"));
+        if (representation.IsMultipart)
+        {
+            // PS3.18 10.4.1.1.2: multipart/related; type="application/dicom+xml", one Native DICOM Model document per
+            // instance, made from the series document (no stored object is parsed).
+            // Parts of a few kilobytes each: gathered into 64 KiB writes (the writer flushes it when complete).
+            var buffered = new BufferedStream(response.Body, 64 * 1024);
+            var writer = new MultipartRelatedWriter(buffered);
+            response.ContentType = representation.GetContentType(writer.Boundary);
+            foreach (var document in found)
+            {
+                int count = document.XmlDocumentCount;
+                if (documents is SeriesMetadataDocuments stored)
+                    stored.Remeasure(document);
+                for (int i = 0; i < count; i++)
+                {
+                    var headers = new MultipartPartHeaders(representation.PartContentType) { ContentLength = document.XmlDocumentLength(i, baseUrl) };
+                    int index = i;
+                    await writer.WritePartAsync(headers, (output, ct) => document.WriteXmlDocumentAsync(output, index, baseUrl, ct), cancellationToken)
+                        .ConfigureAwait(false);
+                }
+            }
+
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        response.ContentType = representation.GetContentType();
+        response.ContentLength = 2 + (found.Count - 1) + found.Sum(d => d.InstancesLength(baseUrl));
+        var body = response.Body;
+        await body.WriteAsync("["u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (i > 0)
+                await body.WriteAsync(","u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await found[i].WriteInstancesAsync(body, baseUrl, cancellationToken).ConfigureAwait(false);
+        }
+
+        await body.WriteAsync("]"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the ETag; true (and 304) when If-None-Match names it or is "*" (RFC 9110 13.1.2).</summary>
+    private static bool NotModified(HttpContext context, string etag)
+    {
+        context.Response.Headers.ETag = etag;
+        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        {
+            context.Response.StatusCode = StatusCodes.Status304NotModified;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>One instance's metadata as a DICOM JSON object, from the cache or built from the stored object's header.</summary>
@@ -139,12 +209,16 @@ public static class MetadataEndpoints
     internal static Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken) =>
         SeriesMetadataDocuments.ReadHeaderAsync(retrieve, instance, cancellationToken);
 
-    private static string ETagOf(IReadOnlyList<StoredInstance> instances, string baseUrl)
+    /// <summary>
+    /// A strong validator of one representation: the media type (JSON and XML are different bodies), the base URL the
+    /// BulkDataURIs use, and what names the content (the stored objects' SHA-256, or the series document versions).
+    /// </summary>
+    private static string ETagOf(bool xml, string baseUrl, IEnumerable<string> content)
     {
-        var text = new StringBuilder(baseUrl);
-        foreach (var instance in instances)
+        var text = new StringBuilder(xml ? "xml|" : "json|").Append(baseUrl);
+        foreach (var item in content)
         {
-            text.Append('|').Append(instance.Sha256);
+            text.Append('|').Append(item);
         }
 
         return $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32]}\"";

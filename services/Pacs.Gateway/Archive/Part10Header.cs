@@ -120,7 +120,7 @@ public sealed class Part10Header
         }
 
         var prefix = all.AsMemory(position, (int)buffer.Length - position);
-        return new Part10Header(meta, new PrefixedStream(prefix, source));
+        return new Part10Header(meta, new PrefixedReadStream(prefix, source));
     }
 
     /// <summary>Reads from the source until the buffer holds <paramref name="length"/> bytes; false at the end of the source.</summary>
@@ -144,64 +144,5 @@ public sealed class Part10Header
         }
 
         return true;
-    }
-
-    /// <summary>The bytes read ahead, then the rest of the source: read-only, forward-only.</summary>
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : Stream
-    {
-        private ReadOnlyMemory<byte> _prefix = prefix;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (!_prefix.IsEmpty)
-            {
-                var n = Math.Min(buffer.Length, _prefix.Length);
-                _prefix[..n].CopyTo(buffer);
-                _prefix = _prefix[n..];
-                return n;
-            }
-
-            return await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (!_prefix.IsEmpty)
-            {
-                var n = Math.Min(count, _prefix.Length);
-                _prefix[..n].Span.CopyTo(buffer.AsSpan(offset, n));
-                _prefix = _prefix[n..];
-                return n;
-            }
-
-            return source.Read(buffer, offset, count);
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -30,6 +30,7 @@ public sealed class ArchiveForwarder : BackgroundService
     private long _delivered;
     private long _quarantined;
     private long _failedRequests;
+    private long _yieldingSince;
 
     public ArchiveForwarder(GatewayOptions options, GatewaySpool spool, IArchiveUploader uploader, ILogger<ArchiveForwarder>? logger = null)
     {
@@ -109,8 +110,28 @@ public sealed class ArchiveForwarder : BackgroundService
     {
         var running = new List<Task>();
         var parallelism = Math.Max(1, _options.Parallelism);
+        // At most one wait for new work is outstanding, kept until it completes: a wait left behind when a request
+        // finished first would still take the spool's next signal, and the wait after it would then sleep the whole
+        // idle poll (30 s) with an object in the spool.
+        Task? wake = null;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (YieldDelay(Environment.TickCount64, _spool.LastCommitTick) is { } pause)
+            {
+                // Objects are arriving: start nothing new until they pause (or for MaxYield at most), let running requests finish.
+                try
+                {
+                    await (running.Count == 0 ? Task.Delay(pause, stoppingToken) : Task.WhenAny(Task.WhenAny(running), Task.Delay(pause, stoppingToken))).ConfigureAwait(false);
+                    running.RemoveAll(t => t.IsCompleted);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             while (running.Count < parallelism)
             {
                 var batch = _spool.Archive.TakeBatch(_options.BatchSize, _options.BatchBytes);
@@ -126,14 +147,27 @@ public sealed class ArchiveForwarder : BackgroundService
             {
                 if (running.Count == 0)
                 {
-                    await _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken).ConfigureAwait(false);
+                    await (wake ??= _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken)).ConfigureAwait(false);
+                    wake = null;
                     continue;
                 }
 
                 // Wake when a request finishes, or when new work arrives and a slot is free.
-                var finished = running.Count < parallelism
-                    ? await Task.WhenAny([.. running, _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken)]).ConfigureAwait(false)
-                    : await Task.WhenAny(running).ConfigureAwait(false);
+                if (running.Count < parallelism)
+                {
+                    wake ??= _spool.Archive.WaitForWorkAsync(IdlePoll, stoppingToken);
+                    await Task.WhenAny([.. running, wake]).ConfigureAwait(false);
+                    if (wake.IsCompleted)
+                    {
+                        await wake.ConfigureAwait(false); // surfaces the stop's cancellation
+                        wake = null;
+                    }
+                }
+                else
+                {
+                    await Task.WhenAny(running).ConfigureAwait(false);
+                }
+
                 running.RemoveAll(t => t.IsCompleted);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -239,6 +273,30 @@ public sealed class ArchiveForwarder : BackgroundService
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// How long to hold back before the next request because objects are arriving (<see cref="GatewayForwardingOptions.YieldToIncoming"/>),
+    /// or null to go ahead: nothing arrived lately, or the current stream of arrivals has been yielded to for
+    /// <see cref="GatewayForwardingOptions.MaxYield"/> already.
+    /// </summary>
+    /// <param name="now">The time now (<see cref="Environment.TickCount64"/>).</param>
+    /// <param name="last">When the spool last committed an object (<see cref="GatewaySpool.LastCommitTick"/>; 0 never).</param>
+    internal TimeSpan? YieldDelay(long now, long last)
+    {
+        var window = (long)_options.YieldToIncoming.TotalMilliseconds;
+        if (window <= 0 || last == 0 || now - last >= window)
+        {
+            _yieldingSince = 0;
+            return null;
+        }
+
+        if (_yieldingSince == 0)
+        {
+            _yieldingSince = now;
+        }
+
+        return now - _yieldingSince >= (long)_options.MaxYield.TotalMilliseconds ? null : TimeSpan.FromMilliseconds(Math.Max(10, window - (now - last)));
     }
 
     private void Quarantine(SpoolEntry entry, ArchiveUploadResult result, int attempts)

@@ -43,7 +43,61 @@ public sealed class GatewayHost(GatewayOptions options, Func<DimseAssociation, D
             ConnectionFailed = (remote, error) => logger.LogInformation("DIMSE connection from {Remote} ended abnormally: {Reason}", remote, error.Message),
         });
         logger.LogInformation("Pacs gateway listening as AE {AeTitle} on {EndPoint}{Tls}", options.AeTitle, _server.LocalEndPoint, options.Tls?.CertificatePath is { Length: > 0 } ? " (TLS)" : string.Empty);
+        if (DescriptorLimitWarning(OpenFileLimit(), options.MaxAssociations) is { } warning)
+        {
+            logger.LogWarning("{Warning}", warning);
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>Descriptors kept free beside one socket per association: spool and archive files, HTTP connections, the runtime's own.</summary>
+    internal const int DescriptorHeadroom = 512;
+
+    /// <summary>
+    /// A warning when the process may run out of file descriptors before it reaches <paramref name="maxAssociations"/>
+    /// (each association is one socket), else null. Past the limit accept() fails and a C-STORE cannot open its spool
+    /// file, so the operator should hear it at start rather than from a modality at the thousandth association.
+    /// </summary>
+    /// <param name="openFileLimit">The process's limit on open files (soft limit; .NET raises it to the hard limit at start), or null when unknown.</param>
+    internal static string? DescriptorLimitWarning(long? openFileLimit, int maxAssociations) =>
+        openFileLimit is { } limit && limit < (long)maxAssociations + DescriptorHeadroom
+            ? $"The process may open only {limit} files, fewer than MaxAssociations ({maxAssociations}) plus {DescriptorHeadroom} for everything else: " +
+              $"raise the hard limit (ulimit -Hn, LimitNOFILE= in a systemd unit, --ulimit nofile= for a container) or lower {GatewayOptions.ConfigurationSection}:MaxAssociations."
+            : null;
+
+    /// <summary>The soft limit on open files of this process, from /proc/self/limits (Linux); null elsewhere or when unlimited.</summary>
+    internal static long? OpenFileLimit()
+    {
+        const string file = "/proc/self/limits";
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ParseOpenFileLimit(File.ReadLines(file));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The soft limit of the "Max open files" line of a /proc/{pid}/limits listing.</summary>
+    internal static long? ParseOpenFileLimit(IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            if (line.StartsWith("Max open files", StringComparison.Ordinal))
+            {
+                var fields = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return fields.Length > 0 && long.TryParse(fields[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var soft) ? soft : null;
+            }
+        }
+
+        return null;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

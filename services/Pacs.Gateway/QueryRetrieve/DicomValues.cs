@@ -5,10 +5,87 @@ namespace Pacs.Gateway.QueryRetrieve;
 /// <summary>
 /// DA, TM and DT values as sortable strings for range and period comparisons (PS3.4 C.2.2.2.5): a value names a
 /// period (the date 2024, the hour 07), whose lower bound pads with zeros and upper bound with nines, so that plain
-/// ordinal comparison orders them. UTC offsets of DT values are ignored (local times compare, as the archive does).
+/// ordinal comparison orders them. UTC offsets of DT values are dropped here (local times compare, as the archive
+/// indexes them); a C-FIND key that carries one is first moved into the site's time zone by <see cref="InZone"/>.
 /// </summary>
 public static class DicomValues
 {
+    /// <summary>The full-precision form of a bound in the site's time zone: YYYYMMDDHHMMSS.FFFFFF.</summary>
+    private const string FullDateTime = "yyyyMMddHHmmss.ffffff";
+
+    /// <summary>
+    /// The UTC offset a DT value ends with (PS3.5 6.2 DT: &amp;ZZXX, '+' or '-' then hours and minutes, -1200 to +1400),
+    /// or null when it has none or the value is not a DT.
+    /// </summary>
+    public static TimeSpan? UtcOffset(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var text = value.Trim(' ', '\0');
+        var sign = text.Length > 5 ? text.Length - 5 : -1;
+        if (sign < 4 || text[sign] is not ('+' or '-') || text.AsSpan(sign + 1).IndexOfAnyExceptInRange('0', '9') >= 0)
+        {
+            return null;
+        }
+
+        var hours = Component(text, sign + 1);
+        var minutes = Component(text, sign + 3);
+        if (minutes > 59)
+        {
+            return null;
+        }
+
+        var offset = new TimeSpan(hours, minutes, 0);
+        offset = text[sign] == '-' ? -offset : offset;
+        return offset < TimeSpan.FromHours(-12) || offset > TimeSpan.FromHours(14) ? null : offset;
+    }
+
+    /// <summary>
+    /// A DT value with a UTC offset as the first (<paramref name="high"/> false) or last moment of the period it names,
+    /// expressed in <paramref name="zone"/>'s local time at full precision (YYYYMMDDHHMMSS.FFFFFF): the key
+    /// "2024031512+0100" names 11:00 to 11:59:59.999999 UTC, which in a zone at +02:00 is 13:00 to 13:59:59.999999.
+    /// The value itself when it carries no offset; null when it is not a DT value.
+    /// </summary>
+    public static string? InZone(string value, TimeZoneInfo zone, bool high)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(zone);
+        var text = value.Trim(' ', '\0');
+        if (UtcOffset(text) is not { } offset)
+        {
+            return Low(DicomVR.DT, text) is null ? null : text;
+        }
+
+        var local = text[..^5];
+        if (Low(DicomVR.DT, local) is not { } low)
+        {
+            return null;
+        }
+
+        // The period's first moment, and where the next period begins (the value's precision decides its length).
+        var fraction = local.IndexOf('.', StringComparison.Ordinal);
+        var whole = fraction < 0 ? local : local[..fraction];
+        // Missing month and day are the first ones (Low pads with zeros, which sort well but are no calendar date).
+        if (!DateTime.TryParseExact(whole.Length == 4 ? low[..4] + "0101" + low[8..] : whole.Length == 6 ? low[..6] + "01" + low[8..] : low,
+            FullDateTime, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var start))
+        {
+            return null; // 30 February, a leap second: no moment to convert
+        }
+
+        var next = whole.Length switch
+        {
+            4 => start.AddYears(1),
+            6 => start.AddMonths(1),
+            8 => start.AddDays(1),
+            10 => start.AddHours(1),
+            12 => start.AddMinutes(1),
+            _ when fraction < 0 => start.AddSeconds(1),
+            _ => start.AddTicks(TimeSpan.TicksPerSecond / (long)Math.Pow(10, local.Length - fraction - 1)),
+        };
+        var moment = high ? next.AddTicks(-TimeSpan.TicksPerMicrosecond) : start;
+        var inZone = TimeZoneInfo.ConvertTime(new DateTimeOffset(moment, offset), zone);
+        return inZone.ToString(FullDateTime, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The lower bound of the period a value names, or null when it is not a value of that VR.</summary>
     public static string? Low(DicomVR vr, string value) => Normalize(vr, value, high: false);
 

@@ -37,7 +37,10 @@ public static class FindKeyParser
 {
     /// <summary>The keys of <paramref name="identifier"/> except the control attributes <paramref name="skip"/> selects.</summary>
     /// <exception cref="DimseStatusException">A value has the wrong form for its attribute (0xC000 naming it).</exception>
-    public static IReadOnlyList<FindKey> Parse(DicomDataset identifier, Func<DicomTag, bool> skip)
+    /// <param name="identifier">The C-FIND identifier.</param>
+    /// <param name="skip">Selects the control attributes (Query/Retrieve Level, Specific Character Set, ...).</param>
+    /// <param name="zone">The site's time zone, into which DT keys with a UTC offset are moved (<see cref="Classify"/>); null for the machine's.</param>
+    public static IReadOnlyList<FindKey> Parse(DicomDataset identifier, Func<DicomTag, bool> skip, TimeZoneInfo? zone = null)
     {
         ArgumentNullException.ThrowIfNull(identifier);
         ArgumentNullException.ThrowIfNull(skip);
@@ -46,14 +49,14 @@ public static class FindKeyParser
         {
             if (!skip(element.Tag))
             {
-                keys.Add(ParseElement(identifier, element, nested: false));
+                keys.Add(ParseElement(identifier, element, nested: false, zone));
             }
         }
 
         return keys;
     }
 
-    private static FindKey ParseElement(DicomDataset owner, DicomElement element, bool nested)
+    private static FindKey ParseElement(DicomDataset owner, DicomElement element, bool nested, TimeZoneInfo? zone)
     {
         var tag = element.Tag;
         var vr = element.VR == DicomVR.UN || element.VR == DicomVR.None ? DicomDictionary.GetVR(tag) : element.VR;
@@ -65,7 +68,7 @@ public static class FindKeyParser
             IReadOnlyList<FindKey>? itemKeys = null;
             if (item is { Count: > 0 } && !nested)
             {
-                itemKeys = item.Where(e => !e.Tag.IsGroupLength && e.Tag != DicomTag.SpecificCharacterSet).Select(e => ParseElement(item, e, nested: true)).ToList();
+                itemKeys = item.Where(e => !e.Tag.IsGroupLength && e.Tag != DicomTag.SpecificCharacterSet).Select(e => ParseElement(item, e, nested: true, zone)).ToList();
             }
 
             return new FindKey { Tag = tag, VR = DicomVR.SQ, Match = ArchiveMatchKey.Universal(tag), ItemKeys = itemKeys };
@@ -87,11 +90,16 @@ public static class FindKeyParser
             throw new DimseStatusException(DimseStatus.UnableToProcess, Clip($"{Name(tag)}: value cannot be decoded: {e.Message}"));
         }
 
-        return new FindKey { Tag = tag, VR = vr, Match = Classify(tag, vr, value) };
+        return new FindKey { Tag = tag, VR = vr, Match = Classify(tag, vr, value, zone) };
     }
 
-    /// <summary>The matching a value asks for (PS3.4 C.2.2.2), checked for form.</summary>
-    public static ArchiveMatchKey Classify(DicomTag tag, DicomVR vr, string value)
+    /// <summary>
+    /// The matching a value asks for (PS3.4 C.2.2.2), checked for form. A DT value or range bound with a UTC offset
+    /// (PS3.5 6.2 DT, &amp;ZZXX) names an instant; the archive indexes date-times as the modality wrote them, in the site's
+    /// local time, so such a key is moved into <paramref name="zone"/> (the machine's when null) as a range of
+    /// full-precision bounds: "2024031512+0100" becomes 20240315130000.000000-20240315135959.999999 at +02:00.
+    /// </summary>
+    public static ArchiveMatchKey Classify(DicomTag tag, DicomVR vr, string value, TimeZoneInfo? zone = null)
     {
         ArgumentNullException.ThrowIfNull(value);
         value = vr is DicomVR.LT or DicomVR.ST or DicomVR.UT ? value.TrimEnd(' ') : value.Trim(' ');
@@ -147,7 +155,7 @@ public static class FindKeyParser
                     throw new DimseStatusException(DimseStatus.UnableToProcess, Clip($"{Name(tag)}: range {value} ends before it starts"));
                 }
 
-                return key;
+                return vr == DicomVR.DT ? InZone(tag, key, zone ?? TimeZoneInfo.Local, value) : key;
             }
 
             case DicomVR.IS or DicomVR.DS:
@@ -163,6 +171,34 @@ public static class FindKeyParser
                     ? ArchiveMatchKey.Single(tag, value)
                     : ArchiveMatchKey.Single(tag, value.Split('\\', StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray());
         }
+    }
+
+    /// <summary>A DT key whose value or bounds carry UTC offsets, as a range in the site's time zone; others unchanged.</summary>
+    private static ArchiveMatchKey InZone(DicomTag tag, ArchiveMatchKey key, TimeZoneInfo zone, string value)
+    {
+        string? Bound(string? bound, bool high) =>
+            bound is null || DicomValues.UtcOffset(bound) is null
+                ? bound
+                : DicomValues.InZone(bound, zone, high)
+                    ?? throw new DimseStatusException(DimseStatus.UnableToProcess, Clip($"{Name(tag)}: '{bound}' is not {DicomValues.Form(DicomVR.DT)}"));
+
+        if (key.Kind == ArchiveMatchKind.Single && DicomValues.UtcOffset(key.Value) is not null)
+        {
+            return ArchiveMatchKey.Range(tag, Bound(key.Value, high: false), Bound(key.Value, high: true));
+        }
+
+        if (key.Kind != ArchiveMatchKind.Range || (DicomValues.UtcOffset(key.RangeStart ?? string.Empty) is null && DicomValues.UtcOffset(key.RangeEnd ?? string.Empty) is null))
+        {
+            return key;
+        }
+
+        var moved = ArchiveMatchKey.Range(tag, Bound(key.RangeStart, high: false), Bound(key.RangeEnd, high: true));
+        if (moved.RangeStart is { } low && moved.RangeEnd is { } high && string.CompareOrdinal(DicomValues.Low(DicomVR.DT, low), DicomValues.High(DicomVR.DT, high)) > 0)
+        {
+            throw new DimseStatusException(DimseStatus.UnableToProcess, Clip($"{Name(tag)}: range ends before it starts (UTC offsets applied): {value}"));
+        }
+
+        return moved;
     }
 
     internal static string Name(DicomTag tag) => DicomDictionary.Lookup(tag)?.Keyword is { Length: > 0 } keyword ? keyword : tag.ToString();

@@ -143,7 +143,7 @@ public class GatewayQueryRetrieve
     /// </summary>
     private async IAsyncEnumerable<DicomDataset> WorklistAsync(DicomDataset identifier, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var keys = FindKeyParser.Parse(identifier, QueryModel.IsControlAttribute);
+        var keys = FindKeyParser.Parse(identifier, QueryModel.IsControlAttribute, _options.TimeZone);
         var hints = new List<ArchiveMatchKey>();
         foreach (var key in keys.Where(k => k.IsMatching))
         {

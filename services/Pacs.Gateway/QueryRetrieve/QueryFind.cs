@@ -22,7 +22,7 @@ internal sealed class QueryFind(IArchiveQuery archive, QueryRetrieveOptions opti
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var level = ReadLevel(model, identifier);
-        var keys = FindKeyParser.Parse(identifier, QueryModel.IsControlAttribute);
+        var keys = FindKeyParser.Parse(identifier, QueryModel.IsControlAttribute, options.TimeZone);
         var characterSet = identifier.GetString(DicomTag.SpecificCharacterSet);
 
         // Keys of levels below the one queried mean nothing for this level's entities: returned empty, never matched.

@@ -29,6 +29,13 @@ public sealed record QueryRetrieveOptions
     /// <summary>Timeouts of the associations the gateway opens to C-MOVE destinations.</summary>
     public DimseTimeouts DestinationTimeouts { get; init; } = DimseTimeouts.Default;
 
+    /// <summary>
+    /// The site's time zone: the archive indexes date-times (DT) as written, in local time, so a C-FIND DT key with a UTC
+    /// offset (PS3.5 6.2, &amp;ZZXX) is converted into this zone before it is matched. Null (the default) is the
+    /// machine's time zone.
+    /// </summary>
+    public TimeZoneInfo? TimeZone { get; init; }
+
     /// <summary>TLS settings for destinations declared with TLS (client certificate, validation); null uses the platform's validation.</summary>
     public DimseTlsClientOptions? DestinationTls { get; init; }
 }

@@ -155,21 +155,17 @@ internal sealed class MoveTarget : IStoreTarget
         _opens++;
         try
         {
-            _association = await DimseClient.ConnectAsync(_destination.Host, _destination.Port, _callingAeTitle, _destination.AeTitle.Trim(), _contexts,
-                new DimseClientOptions
-                {
-                    Timeouts = _options.DestinationTimeouts,
-                    Tls = _destination.UseTls
-                        ? (_options.DestinationTls ?? new DimseTlsClientOptions()) with { TargetHost = _destination.TlsServerName ?? _destination.Host }
-                        : null,
-                },
-                cancellationToken).ConfigureAwait(false);
+            // The same connection as routing and storage commitment reports: TLS when the destination is declared with it,
+            // its pinned certificate fingerprint checked (PS3.15 B.1), plain TCP otherwise.
+            _association = await _destination.ConnectAsync(_callingAeTitle, _contexts,
+                new DimseClientOptions { Timeouts = _options.DestinationTimeouts, Tls = _options.DestinationTls }, cancellationToken).ConfigureAwait(false);
             return (true, null);
         }
         catch (Exception e) when (e is DimseException or System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
         {
             // A destination that refused or could not be reached is not tried again within this C-MOVE.
-            _lastError = $"{Describe()}: {e.Message}";
+            // A refused TLS handshake says why first (the Error Comment holds 64 characters).
+            _lastError = e is System.Security.Authentication.AuthenticationException ? $"{e.Message} [{Describe()}]" : $"{Describe()}: {e.Message}";
             _unreachable = true;
             return (false, _lastError);
         }

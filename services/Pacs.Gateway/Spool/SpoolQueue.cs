@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Pacs.Storage;
 
 namespace Pacs.Gateway.Spool;
 
@@ -195,7 +196,7 @@ public sealed class SpoolQueue
     {
         ArgumentNullException.ThrowIfNull(entry);
         File.Delete(entry.Path);
-        SpoolFileSystem.FsyncDirectory(Folder);
+        NativeFileSystem.FsyncDirectory(Folder);
         Remove(entry);
     }
 
@@ -217,8 +218,8 @@ public sealed class SpoolQueue
         }
 
         File.Move(entry.Path, target, overwrite: true);
-        SpoolFileSystem.FsyncDirectory(QuarantineFolder);
-        SpoolFileSystem.FsyncDirectory(Folder);
+        NativeFileSystem.FsyncDirectory(QuarantineFolder);
+        NativeFileSystem.FsyncDirectory(Folder);
         Remove(entry);
     }
 

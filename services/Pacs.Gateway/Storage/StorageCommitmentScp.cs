@@ -7,6 +7,7 @@ using Pacs.Dicom;
 using Pacs.Dimse;
 using Pacs.Gateway.Archive;
 using Pacs.Gateway.Spool;
+using Pacs.Storage;
 
 namespace Pacs.Gateway.Storage;
 
@@ -388,7 +389,7 @@ public sealed class StorageCommitmentScp : BackgroundService
         _logger.LogInformation("Storage commitment {Transaction} reported to {Ae} on {How}", pending.Record.TransactionUid, pending.Record.RequesterAeTitle, how);
         _pending.TryRemove(pending.Path, out _);
         File.Delete(pending.Path);
-        SpoolFileSystem.FsyncDirectory(_spool.CommitmentFolder);
+        NativeFileSystem.FsyncDirectory(_spool.CommitmentFolder);
     }
 
     private void MoveToFailed(string path, string reason)
@@ -397,8 +398,8 @@ public sealed class StorageCommitmentScp : BackgroundService
         var target = Path.Combine(_failedFolder, Path.GetFileName(path));
         File.WriteAllText(target + ".reason.txt", reason);
         File.Move(path, target, overwrite: true);
-        SpoolFileSystem.FsyncDirectory(_failedFolder);
-        SpoolFileSystem.FsyncDirectory(_spool.CommitmentFolder);
+        NativeFileSystem.FsyncDirectory(_failedFolder);
+        NativeFileSystem.FsyncDirectory(_spool.CommitmentFolder);
     }
 
     private static async Task WriteAsync(string path, CommitmentRecord record, CancellationToken cancellationToken)
@@ -413,7 +414,7 @@ public sealed class StorageCommitmentScp : BackgroundService
         }
 
         File.Move(temporary, path, overwrite: true);
-        SpoolFileSystem.FsyncDirectory(Path.GetDirectoryName(path)!);
+        NativeFileSystem.FsyncDirectory(Path.GetDirectoryName(path)!);
     }
 
     private sealed record Failure(ushort Reason, string Description);

@@ -54,6 +54,47 @@ public sealed class FindTests(QueryRetrieveFixture fixture)
     [Theory]
     [InlineData(ArchiveAccess.Http)]
     [InlineData(ArchiveAccess.InProcess)]
+    public async Task Date_time_keys_with_a_utc_offset_match_the_instances_acquired_at_that_instant(ArchiveAccess access)
+    {
+        // The archive indexes Acquisition Date and Time as written, in the site's local time (the gateway's zone is the
+        // machine's); a key names the same instant seen from other offsets.
+        var moments = Instances.ToDictionary(i => i.SopInstanceUid, i =>
+        {
+            var dataset = DicomFile.Open(fixture.Studies.FullPath(i)).Dataset;
+            var written = dataset.GetString(DicomTag.AcquisitionDate) + dataset.GetString(DicomTag.AcquisitionTime)![..6];
+            return DateTime.ParseExact(written, "yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        });
+        var target = Instances[7].SopInstanceUid;
+        var local = moments[target];
+        var instant = new DateTimeOffset(local, TimeZoneInfo.Local.GetUtcOffset(local));
+        List<string> Expect(DateTime from, DateTime to) =>
+            moments.Where(m => m.Value >= from && m.Value <= to).Select(m => m.Key).Order(StringComparer.Ordinal).ToList();
+
+        static DateTime Minute(DateTime t) => new(t.Year, t.Month, t.Day, t.Hour, t.Minute, 0);
+
+        var plus0530 = instant.ToOffset(new TimeSpan(5, 30, 0));
+        var minus0800 = instant.ToOffset(TimeSpan.FromHours(-8));
+        foreach (var (key, expected) in new (string, List<string>)[]
+        {
+            ($"{plus0530:yyyyMMddHHmmss}+0530", Expect(local, local)),
+            ($"{minus0800.AddMinutes(-1):yyyyMMddHHmm}-0800-{plus0530.AddMinutes(1):yyyyMMddHHmm}+0530", Expect(Minute(local.AddMinutes(-1)), Minute(local.AddMinutes(1)).AddSeconds(59))),
+        })
+        {
+            var (result, matches) = await QueryTools.FindAsync(fixture.Port(access), "-S", ["QueryRetrieveLevel=IMAGE", $"AcquisitionDateTime={key}", "SOPInstanceUID"]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains(target, expected);
+            Assert.Equal(expected, matches.Values(DicomTag.SOPInstanceUID));
+        }
+
+        // The same digits at another offset are another instant: twelve hours away.
+        var (other, otherMatches) = await QueryTools.FindAsync(fixture.Port(access), "-S", ["QueryRetrieveLevel=IMAGE", $"AcquisitionDateTime={plus0530:yyyyMMddHHmmss}-0630", "SOPInstanceUID"]);
+        Assert.True(other.ExitCode == 0, other.ToString());
+        Assert.DoesNotContain(target, otherMatches.Values(DicomTag.SOPInstanceUID));
+    }
+
+    [Theory]
+    [InlineData(ArchiveAccess.Http)]
+    [InlineData(ArchiveAccess.InProcess)]
     public async Task Patient_root_patient_level_answers_each_patient_once_with_its_counts(ArchiveAccess access)
     {
         var (result, matches) = await QueryTools.FindAsync(fixture.Port(access), "-P",

@@ -83,11 +83,71 @@ public sealed class MatchingTests
     [InlineData("2019-2021", true)]
     [InlineData("2021-", false)]
     [InlineData("202003151200+0100", true)]
+    [InlineData("202003151200+0000", false)]
+    [InlineData("202003151100+0000", true)]
     [InlineData("20200315-20200315", true)]
     public void Date_times_keep_year_ranges_apart_from_utc_offsets(string key, bool expected)
     {
+        // The stored value is the site's local time, here +01:00.
         var entity = new DicomDataset().Set(DicomTag.AcquisitionDateTime, DicomVR.DT, "20200315120030");
-        Assert.Equal(expected, Matches(entity, Key(DicomTag.AcquisitionDateTime, key)));
+        var vr = DicomDictionary.GetVR(DicomTag.AcquisitionDateTime);
+        var zone = TimeZoneInfo.CreateCustomTimeZone("Test+01", TimeSpan.FromHours(1), "Test+01", "Test+01");
+        var match = new FindKey { Tag = DicomTag.AcquisitionDateTime, VR = vr, Match = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, vr, key, zone) };
+        Assert.Equal(expected, Matches(entity, match));
+    }
+
+    private static readonly TimeZoneInfo PlusTwo = TimeZoneInfo.CreateCustomTimeZone("Test+02", TimeSpan.FromHours(2), "Test+02", "Test+02");
+
+    [Fact]
+    public void A_date_time_key_with_a_utc_offset_becomes_the_same_period_in_the_sites_time_zone()
+    {
+        // PS3.5 6.2 DT &ZZXX: 12:00-12:59 at +01:00 is 11:xx UTC, 13:xx at +02:00.
+        var key = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "2024031512+0100", PlusTwo);
+        Assert.Equal(ArchiveMatchKind.Range, key.Kind);
+        Assert.Equal("20240315130000.000000", key.RangeStart);
+        Assert.Equal("20240315135959.999999", key.RangeEnd);
+
+        // A fraction names its own period; a negative offset crosses midnight.
+        key = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "20240315233000.5-0100", PlusTwo);
+        Assert.Equal(("20240316023000.500000", "20240316023000.599999"), (key.RangeStart, key.RangeEnd));
+
+        // A year with an offset still starts on 1 January.
+        key = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "2024+0200", PlusTwo);
+        Assert.Equal(("20240101000000.000000", "20241231235959.999999"), (key.RangeStart, key.RangeEnd));
+    }
+
+    [Fact]
+    public void Date_time_range_bounds_with_different_offsets_are_each_moved_into_the_sites_time_zone()
+    {
+        var key = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "202403151200-0500-202403160300+0900", TimeZoneInfo.Utc);
+        Assert.Equal(ArchiveMatchKind.Range, key.Kind);
+        Assert.Equal("20240315170000.000000", key.RangeStart);
+        Assert.Equal("20240315180059.999999", key.RangeEnd);
+
+        // Only the bound with an offset moves; an open end stays open.
+        key = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "202403151200+0000-", PlusTwo);
+        Assert.Equal(("20240315140000.000000", (string?)null), (key.RangeStart, key.RangeEnd));
+        key = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "2023-202403151200+0000", PlusTwo);
+        Assert.Equal(("2023", "20240315140059.999999"), (key.RangeStart, key.RangeEnd));
+    }
+
+    [Fact]
+    public void A_date_time_range_that_ends_before_it_starts_once_offsets_are_applied_is_refused()
+    {
+        // 12:00 at -05:00 is 17:00 UTC; 13:00 at +09:00 is 04:00 UTC.
+        var error = Assert.Throws<DimseStatusException>(() =>
+            FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "202403151200-0500-202403151300+0900", TimeZoneInfo.Utc));
+        Assert.Equal(DimseStatus.UnableToProcess, error.Status);
+        Assert.Contains("ends before it starts", error.ErrorComment, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Date_time_keys_without_an_offset_are_passed_on_as_written()
+    {
+        var key = FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "2024031512", PlusTwo);
+        Assert.Equal(ArchiveMatchKind.Single, key.Kind);
+        Assert.Equal("2024031512", key.Value);
+        Assert.Equal(ArchiveMatchKind.Range, FindKeyParser.Classify(DicomTag.AcquisitionDateTime, DicomVR.DT, "2019-2021", PlusTwo).Kind);
     }
 
     [Fact]

@@ -115,6 +115,14 @@ public sealed class QueryRetrieveFixture : IAsyncLifetime
         GatedGatewayPort = await StartGatewayAsync(options, new GatewayQueryRetrieve(gated, gated, options, null, new QueryRetrieveOptions { FindPageSize = 4 }), null);
     }
 
+    /// <summary>Starts another gateway over the in-process archive with <paramref name="options"/> (its port; stopped with the fixture).</summary>
+    public Task<int> StartInProcessGatewayAsync(GatewayOptions options)
+    {
+        var query = _archive!.Services.GetRequiredService<IArchiveQuery>();
+        var retrieve = _archive.Services.GetRequiredService<IArchiveRetrieve>();
+        return StartGatewayAsync(options, new GatewayQueryRetrieve(query, retrieve, options), null);
+    }
+
     private async Task<int> StartGatewayAsync(GatewayOptions options, GatewayQueryRetrieve queryRetrieve, IWorklistSource? worklist)
     {
         var host = new GatewayHost(options, _ => new GatewayDimseService(queryRetrieve), NullLogger<GatewayHost>.Instance, worklist);

@@ -14,8 +14,9 @@ public sealed class GatewayProcess : IDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private GatewayProcess(IEnumerable<string> settings)
+    private GatewayProcess(int port, IEnumerable<string> settings)
     {
+        Port = port;
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -50,9 +51,28 @@ public sealed class GatewayProcess : IDisposable
         }
     }
 
-    public static async Task<GatewayProcess> StartAsync(int port, string spoolFolder, int archivePort)
-    {
-        var gateway = new GatewayProcess(
+    /// <summary>Where it listens for DIMSE.</summary>
+    public int Port { get; }
+
+    /// <summary>Its AE title (the default).</summary>
+    public string AeTitle => "PACS";
+
+    /// <summary>The child process's id (for /proc/{pid}: descriptors, threads, memory).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>
+    /// The gateway with its default settings: only where it listens, where it spools and the archive's URL are given.
+    /// </summary>
+    public static Task<GatewayProcess> StartWithDefaultsAsync(int port, string spoolFolder, int archivePort) => WaitListeningAsync(new GatewayProcess(port,
+    [
+        $"--Pacs:Gateway:Port={port.ToString(CultureInfo.InvariantCulture)}",
+        $"--Pacs:Gateway:SpoolFolder={spoolFolder}",
+        $"--Pacs:Gateway:ArchiveUrl={ArchiveServer.UrlFor(archivePort)}",
+        "--Logging:LogLevel:Default=Warning",
+        "--urls=http://127.0.0.1:0",
+    ]));
+
+    public static Task<GatewayProcess> StartAsync(int port, string spoolFolder, int archivePort) => WaitListeningAsync(new GatewayProcess(port,
         [
             $"--Pacs:Gateway:Port={port.ToString(CultureInfo.InvariantCulture)}",
             $"--Pacs:Gateway:SpoolFolder={spoolFolder}",
@@ -62,9 +82,16 @@ public sealed class GatewayProcess : IDisposable
             "--Pacs:Gateway:Forwarding:RetryDelay=00:00:00.100",
             "--Pacs:Gateway:Forwarding:MaxRetryDelay=00:00:00.500",
             "--Pacs:Gateway:Forwarding:BreakDuration=00:00:00.500",
+
+            // Forward while storescu is still sending (by default the forwarder waits for a pause in arrivals): the crash
+            // test kills the gateway in the middle of both.
+            "--Pacs:Gateway:Forwarding:YieldToIncoming=00:00:00",
             "--Logging:LogLevel:Default=Warning",
             "--urls=http://127.0.0.1:0",
-        ]);
+        ]));
+
+    private static async Task<GatewayProcess> WaitListeningAsync(GatewayProcess gateway)
+    {
         try
         {
             await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text;
+using System.Xml.Linq;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Pacs.Archive;
@@ -17,6 +19,9 @@ public sealed class MetadataDocumentTests(ServerPeers peers)
 {
     private const string Json = "application/dicom+json";
 
+    /// <summary>No background rebuilds by the indexer (it would parse instances and read documents while a test counts).</summary>
+    private const string NoIndexer = "--Pacs:Indexer:Enabled=false";
+
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Series_metadata_is_built_once_stored_and_served_without_parsing_the_instances_again(Backend backend)
@@ -26,7 +31,9 @@ public sealed class MetadataDocumentTests(ServerPeers peers)
         var first = generated.Instances.Where(i => i.SeriesNumber == generated.Instances[0].SeriesNumber).ToList();
         var study = first[0].StudyInstanceUid;
         var series = first[0].SeriesInstanceUid;
-        await using var server = await peers.StartServerAsync(backend);
+        // The indexer's refresher would rebuild documents in the background when a series goes quiet, and its parses
+        // would count here: this test is about the builder on read, so no indexer runs.
+        await using var server = await peers.StartServerAsync(backend, NoIndexer);
         var documents = server.Services.GetRequiredService<SeriesMetadataDocuments>();
 
         // Five of the six instances of the first series, and the whole second series.
@@ -110,6 +117,87 @@ public sealed class MetadataDocumentTests(ServerPeers peers)
             Assert.True(delete.IsSuccessStatusCode, await delete.Content.ReadAsStringAsync());
         Assert.Null(await documents.RebuildSeriesAsync(study, series));
         Assert.Empty(await DocumentNamesAsync(server, study, series));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_revalidation_is_answered_304_without_reading_the_document_and_xml_metadata_comes_from_the_document(Backend backend)
+    {
+        using var generated = GeneratedStudies.Generate("--patients", "1", "--studies-per-patient", "1", "--series-per-study", "2",
+            "--instances-per-series", "4", "--rows", "16", "--cols", "16", "--seed", "12");
+        var study = generated.Instances[0].StudyInstanceUid;
+        var series = generated.Instances[0].SeriesInstanceUid;
+        // No documents kept in memory: every body served is a read of the stored document, which the counter shows.
+        await using var server = await peers.StartServerAsync(backend, NoIndexer, "--Pacs:Archive:MetadataCacheBytes=0");
+        var documents = server.Services.GetRequiredService<SeriesMetadataDocuments>();
+        using (var stow = await server.StowAsync([.. generated.Instances.Select(i => File.ReadAllBytes(generated.FullPath(i)))]))
+            Assert.Equal(HttpStatusCode.OK, stow.StatusCode);
+
+        var url = $"studies/{study}/series/{series}/metadata";
+        var (json, etag) = await GetAsync(server, url);
+        Assert.Equal((4, 0L), (documents.InstancesParsed, documents.DocumentsRead)); // built, not read
+        await GetAsync(server, url);
+        Assert.Equal((4, 1L), (documents.InstancesParsed, documents.DocumentsRead));
+
+        // RFC 9110 13.1.2: the ETag follows from the index alone, so a match costs no document read.
+        for (int i = 0; i < 3; i++)
+        {
+            using var conditional = new HttpRequestMessage(HttpMethod.Get, url);
+            conditional.Headers.Accept.ParseAdd(Json);
+            conditional.Headers.TryAddWithoutValidation("If-None-Match", $"\"other\", {etag}");
+            using var response = await server.Client.SendAsync(conditional);
+            Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+            Assert.Equal(etag, response.Headers.ETag!.Tag);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+
+        Assert.Equal(1, documents.DocumentsRead);
+
+        // PS3.18 10.4.1.1.2: the XML representation, one Native DICOM Model document per instance, is made from the
+        // stored document (read once more) and parses no stored object; it says what the JSON says.
+        const string xml = "multipart/related; type=\"application/dicom+xml\"";
+        var parts = await server.GetPartsAsync(url, xml);
+        Assert.Equal((4, 2L), (documents.InstancesParsed, documents.DocumentsRead));
+        Assert.Equal(4, parts.Count);
+        XNamespace ns = Pacs.Dicom.DicomXmlWriter.Namespace;
+        var baseUrl = server.Client.BaseAddress!.ToString().TrimEnd('/');
+        for (int i = 0; i < parts.Count; i++)
+        {
+            Assert.StartsWith("application/dicom+xml", parts[i].ContentType, StringComparison.Ordinal);
+            var document = XDocument.Parse(Encoding.UTF8.GetString(parts[i].Body));
+            string? Value(string tag) => document.Root!.Elements(ns + "DicomAttribute").Single(a => (string?)a.Attribute("tag") == tag).Element(ns + "Value")?.Value;
+            var item = json.RootElement[i];
+            Assert.Equal(item.GetProperty("00080018").GetProperty("Value")[0].GetString(), Value("00080018"));
+            Assert.Equal(item.GetProperty("00100020").GetProperty("Value")[0].GetString(), Value("00100020"));
+            var pixels = document.Root!.Elements(ns + "DicomAttribute").Single(a => (string?)a.Attribute("tag") == "7FE00010").Element(ns + "BulkData");
+            Assert.Equal(item.GetProperty("7FE00010").GetProperty("BulkDataURI").GetString(), (string?)pixels?.Attribute("uri"));
+            Assert.StartsWith($"{baseUrl}/studies/{study}/series/{series}/instances/", (string?)pixels?.Attribute("uri"), StringComparison.Ordinal);
+        }
+
+        // Study metadata, JSON and XML, joins both series' documents: the second series is parsed once, when first asked.
+        var (studyJson, studyEtag) = await GetAsync(server, $"studies/{study}/metadata");
+        Assert.Equal(8, studyJson.RootElement.GetArrayLength());
+        Assert.Equal(8, documents.InstancesParsed);
+        Assert.Equal(8, (await server.GetPartsAsync($"studies/{study}/metadata", xml)).Count);
+        Assert.Equal(8, documents.InstancesParsed);
+        using (var conditional = new HttpRequestMessage(HttpMethod.Get, $"studies/{study}/metadata"))
+        {
+            long read = documents.DocumentsRead;
+            conditional.Headers.Accept.ParseAdd(Json);
+            conditional.Headers.TryAddWithoutValidation("If-None-Match", studyEtag);
+            using var response = await server.Client.SendAsync(conditional);
+            Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+            Assert.Equal(read, documents.DocumentsRead);
+        }
+
+        // The JSON ETag does not validate the XML body (a different representation): it is sent in full.
+        using (var conditional = new HttpRequestMessage(HttpMethod.Get, url))
+        {
+            conditional.Headers.TryAddWithoutValidation("Accept", xml);
+            conditional.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            using var response = await server.Client.SendAsync(conditional);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
     }
 
     private static async Task<(JsonDocument Body, string ETag)> GetAsync(InProcessServer server, string url)

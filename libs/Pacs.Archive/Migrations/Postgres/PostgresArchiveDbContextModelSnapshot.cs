@@ -20,6 +20,7 @@ namespace Pacs.Archive.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.11")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.HasSequence("instance_watermark");
@@ -184,14 +185,19 @@ namespace Pacs.Archive.Migrations.Postgres
                         .IsUnique()
                         .HasDatabaseName("ix_instances_sop_instance_uid_version");
 
-                    b.HasIndex("Status", "UpdatedAt")
-                        .HasDatabaseName("ix_instances_status_updated_at");
-
-                    b.HasIndex("StudyRowId", "Status")
-                        .HasDatabaseName("ix_instances_study_row_id_status");
-
                     b.HasIndex("SeriesRowId", "Status", "InstanceNumber")
                         .HasDatabaseName("ix_instances_series_row_id_status_instance_number");
+
+                    b.HasIndex("StudyRowId", "Status", "SeriesRowId")
+                        .HasDatabaseName("ix_instances_study_row_id_status_series_row_id");
+
+                    b.HasIndex(new[] { "UpdatedAt" }, "ix_instances_creating_updated_at")
+                        .HasDatabaseName("ix_instances_creating_updated_at")
+                        .HasFilter("status = 0");
+
+                    b.HasIndex(new[] { "UpdatedAt" }, "ix_instances_deleting_updated_at")
+                        .HasDatabaseName("ix_instances_deleting_updated_at")
+                        .HasFilter("status = 2");
 
                     b.ToTable("instances", (string)null);
                 });
@@ -320,6 +326,12 @@ namespace Pacs.Archive.Migrations.Postgres
                         .HasDatabaseName("ix_patients_patient_name");
 
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PatientName"), new[] { "text_pattern_ops" });
+
+                    b.HasIndex("PatientNameFuzzy")
+                        .HasDatabaseName("ix_patients_patient_name_fuzzy");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PatientNameFuzzy"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PatientNameFuzzy"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("patients", (string)null);
                 });
@@ -564,6 +576,12 @@ namespace Pacs.Archive.Migrations.Postgres
 
                     b.HasIndex("PatientRowId")
                         .HasDatabaseName("ix_studies_patient_row_id");
+
+                    b.HasIndex("ReferringPhysicianNameFuzzy")
+                        .HasDatabaseName("ix_studies_referring_physician_name_fuzzy");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("ReferringPhysicianNameFuzzy"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("ReferringPhysicianNameFuzzy"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("StudyDate")
                         .HasDatabaseName("ix_studies_study_date");

@@ -171,14 +171,19 @@ namespace Pacs.Archive.Migrations.Sqlite
                         .IsUnique()
                         .HasDatabaseName("ix_instances_sop_instance_uid_version");
 
-                    b.HasIndex("Status", "UpdatedAt")
-                        .HasDatabaseName("ix_instances_status_updated_at");
-
-                    b.HasIndex("StudyRowId", "Status")
-                        .HasDatabaseName("ix_instances_study_row_id_status");
-
                     b.HasIndex("SeriesRowId", "Status", "InstanceNumber")
                         .HasDatabaseName("ix_instances_series_row_id_status_instance_number");
+
+                    b.HasIndex("StudyRowId", "Status", "SeriesRowId")
+                        .HasDatabaseName("ix_instances_study_row_id_status_series_row_id");
+
+                    b.HasIndex(new[] { "UpdatedAt" }, "ix_instances_creating_updated_at")
+                        .HasDatabaseName("ix_instances_creating_updated_at")
+                        .HasFilter("status = 0");
+
+                    b.HasIndex(new[] { "UpdatedAt" }, "ix_instances_deleting_updated_at")
+                        .HasDatabaseName("ix_instances_deleting_updated_at")
+                        .HasFilter("status = 2");
 
                     b.ToTable("instances", (string)null);
                 });

@@ -90,19 +90,10 @@ internal sealed class JpegDecoder
     /// <exception cref="DicomCodecException">The stream is corrupt, truncated, larger than allowed or uses a process not supported.</exception>
     public static JpegImage Decode(byte[] data, int maxWidth, int maxHeight)
     {
-        try
-        {
-            return new JpegDecoder(data, maxWidth, maxHeight).Run();
-        }
-        catch (IndexOutOfRangeException e)
-        {
-            // Every read is bounds-checked by the runtime; a segment that lies about its length ends here.
-            throw new DicomCodecException("The JPEG stream ends inside a marker segment or a table (T.81 B.1.1.4).", e);
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new DicomCodecException("The JPEG stream ends inside a marker segment or a table (T.81 B.1.1.4).", e);
-        }
+        // Every read is bounds-checked by the runtime; a segment that lies about its length ends in the guard.
+        return JpegMarkers.Guard(
+            () => new JpegDecoder(data, maxWidth, maxHeight).Run(),
+            "The JPEG stream ends inside a marker segment or a table (T.81 B.1.1.4).");
     }
 
     private JpegImage Run()
@@ -203,46 +194,10 @@ internal sealed class JpegDecoder
     // ------------------------------------------------------------------ markers and segments
 
     /// <summary>The next marker code after the current position, skipping fill bytes (B.1.1.2) and stray bytes; null at the end when allowed.</summary>
-    private int? NextMarker(bool allowEnd)
-    {
-        while (_pos + 1 < _data.Length)
-        {
-            if (_data[_pos] == 0xFF && _data[_pos + 1] is not (0x00 or 0xFF))
-            {
-                var marker = _data[_pos + 1];
-                _pos += 2;
-                return marker;
-            }
-
-            _pos++;
-        }
-
-        if (allowEnd)
-        {
-            return null;
-        }
-
-        throw new DicomCodecException("The JPEG stream ends before its EOI marker.");
-    }
+    private int? NextMarker(bool allowEnd) => JpegMarkers.Next(_data, ref _pos, allowEnd, JpegMarkers.T81MinMarkerCode, "JPEG");
 
     /// <summary>The parameters of a marker segment (after its two length bytes), advancing past it.</summary>
-    private ReadOnlySpan<byte> Segment()
-    {
-        if (_pos + 2 > _data.Length)
-        {
-            throw new DicomCodecException("The JPEG stream ends inside a marker segment length (T.81 B.1.1.4).");
-        }
-
-        int length = BinaryPrimitives.ReadUInt16BigEndian(_data.AsSpan(_pos));
-        if (length < 2 || _pos + length > _data.Length)
-        {
-            throw new DicomCodecException($"A JPEG marker segment claims {length} bytes at offset {_pos}, beyond the {_data.Length}-byte stream (T.81 B.1.1.4).");
-        }
-
-        var span = _data.AsSpan(_pos + 2, length - 2);
-        _pos += length;
-        return span;
-    }
+    private ReadOnlySpan<byte> Segment() => JpegMarkers.Segment(_data, ref _pos, "JPEG", "T.81 B.1.1.4");
 
     private void ReadFrameHeader(int marker)
     {
@@ -449,6 +404,34 @@ internal sealed class JpegDecoder
         FinishEntropyData();
     }
 
+    /// <summary>
+    /// Counts down the MCUs of a restart interval (T.81 B.2.4.4); when one is complete before MCU
+    /// <paramref name="m"/>, reads the RSTn marker and resets the DC predictions (F.2.1.3.1). True after a restart.
+    /// </summary>
+    private bool RestartIfDue(Component[] scan, int m, ref int left)
+    {
+        var restart = _restartInterval;
+        if (restart <= 0)
+        {
+            return false;
+        }
+
+        var due = left == 0;
+        if (due)
+        {
+            Restart(m / restart);
+            foreach (var c in scan)
+            {
+                c.Pred = 0;
+            }
+
+            left = restart;
+        }
+
+        left--;
+        return due;
+    }
+
     private void DecodeSequentialScan(Component[] scan)
     {
         foreach (var c in scan)
@@ -464,25 +447,10 @@ internal sealed class JpegDecoder
         var mcusX = single ? scan[0].BlocksX : _mcusX;
         var mcusY = single ? scan[0].BlocksY : _mcusY;
         var total = mcusX * mcusY;
-        var restart = _restartInterval;
-        var left = restart;
+        var left = _restartInterval;
         for (var m = 0; m < total; m++)
         {
-            if (restart > 0)
-            {
-                if (left == 0)
-                {
-                    Restart(m / restart);
-                    foreach (var c in scan)
-                    {
-                        c.Pred = 0;
-                    }
-
-                    left = restart;
-                }
-
-                left--;
-            }
+            RestartIfDue(scan, m, ref left);
 
             var mx = m % mcusX;
             var my = m / mcusX;
@@ -591,25 +559,12 @@ internal sealed class JpegDecoder
         var mcusX = single ? scan[0].BlocksX : _mcusX;
         var mcusY = single ? scan[0].BlocksY : _mcusY;
         var total = mcusX * mcusY;
-        var restart = _restartInterval;
-        var left = restart;
+        var left = _restartInterval;
         for (var m = 0; m < total; m++)
         {
-            if (restart > 0)
+            if (RestartIfDue(scan, m, ref left))
             {
-                if (left == 0)
-                {
-                    Restart(m / restart);
-                    foreach (var c in scan)
-                    {
-                        c.Pred = 0;
-                    }
-
-                    _eobRun = 0;
-                    left = restart;
-                }
-
-                left--;
+                _eobRun = 0; // an EOB run never crosses a restart marker
             }
 
             var mx = m % mcusX;

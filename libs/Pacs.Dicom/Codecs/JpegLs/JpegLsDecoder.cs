@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Pacs.Dicom.Codecs.Jpeg;
 
 namespace Pacs.Dicom.Codecs.JpegLs;
 
@@ -89,18 +90,9 @@ internal sealed class JpegLsDecoder
     /// <exception cref="DicomCodecException">The stream is corrupt, truncated or uses a feature not supported.</exception>
     public static JpegLsImage Decode(byte[] data, int maxWidth, int maxHeight)
     {
-        try
-        {
-            return new JpegLsDecoder(data, maxWidth, maxHeight).Run();
-        }
-        catch (IndexOutOfRangeException e)
-        {
-            throw new DicomCodecException("The JPEG-LS stream ends inside a marker segment (T.87 C.2).", e);
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new DicomCodecException("The JPEG-LS stream ends inside a marker segment (T.87 C.2).", e);
-        }
+        return JpegMarkers.Guard(
+            () => new JpegLsDecoder(data, maxWidth, maxHeight).Run(),
+            "The JPEG-LS stream ends inside a marker segment (T.87 C.2).");
     }
 
     private JpegLsImage Run()
@@ -176,45 +168,11 @@ internal sealed class JpegLsDecoder
         return new JpegLsImage { Width = _width, Height = _height, Precision = _precision, Near = Math.Max(_near, 0), Planes = _planes };
     }
 
-    private int? NextMarker(bool allowEnd)
-    {
-        while (_pos + 1 < _data.Length)
-        {
-            if (_data[_pos] == 0xFF && _data[_pos + 1] is not (0x00 or 0xFF) && _data[_pos + 1] >= 0x80)
-            {
-                var marker = _data[_pos + 1];
-                _pos += 2;
-                return marker;
-            }
+    /// <summary>The next marker code (T.87 C.1.1: 0xFF then a byte of 0x80 or more); null at the end when allowed.</summary>
+    private int? NextMarker(bool allowEnd) => JpegMarkers.Next(_data, ref _pos, allowEnd, JpegMarkers.T87MinMarkerCode, "JPEG-LS");
 
-            _pos++;
-        }
-
-        if (allowEnd)
-        {
-            return null;
-        }
-
-        throw new DicomCodecException("The JPEG-LS stream ends before its EOI marker.");
-    }
-
-    private ReadOnlySpan<byte> Segment()
-    {
-        if (_pos + 2 > _data.Length)
-        {
-            throw new DicomCodecException("The JPEG-LS stream ends inside a marker segment length.");
-        }
-
-        int length = BinaryPrimitives.ReadUInt16BigEndian(_data.AsSpan(_pos));
-        if (length < 2 || _pos + length > _data.Length)
-        {
-            throw new DicomCodecException($"A JPEG-LS marker segment claims {length} bytes at offset {_pos}, beyond the {_data.Length}-byte stream.");
-        }
-
-        var span = _data.AsSpan(_pos + 2, length - 2);
-        _pos += length;
-        return span;
-    }
+    /// <summary>The parameters of a marker segment (after its two length bytes), advancing past it.</summary>
+    private ReadOnlySpan<byte> Segment() => JpegMarkers.Segment(_data, ref _pos, "JPEG-LS", "T.87 C.2");
 
     private void ReadFrameHeader()
     {
