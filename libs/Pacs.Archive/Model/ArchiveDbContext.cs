@@ -90,6 +90,8 @@ public abstract class ArchiveDbContext : DbContext
             // QIDO: Modality=… and ModalitiesInStudy=… (EXISTS over series of the study).
             e.HasIndex(s => new { s.Modality, s.StudyRowId });
             e.HasOne(s => s.Study).WithMany(s => s.Series).HasForeignKey(s => s.StudyRowId).OnDelete(DeleteBehavior.Restrict);
+            // "{long}-{int}": at most 19 + 1 + 10 characters.
+            e.Property(s => s.MetadataVersion).HasMaxLength(32);
         });
 
         modelBuilder.Entity<RequestAttributesRow>(e =>

@@ -30,6 +30,12 @@ public sealed class SeriesRow
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>
+    /// The version ("{last watermark}-{count}") of the series' current stored metadata document, or null when none was
+    /// recorded: lets a rebuild find the document to reuse and the one to remove by name, without listing the store.
+    /// </summary>
+    public string? MetadataVersion { get; set; }
+
     public List<InstanceRow> Instances { get; set; } = [];
 
     /// <summary>The items of the Request Attributes Sequence, for matching.</summary>

@@ -394,6 +394,11 @@ namespace Pacs.Archive.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("MetadataVersion")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("metadata_version");
+
                     b.Property<string>("Modality")
                         .HasColumnType("text")
                         .HasColumnName("modality");

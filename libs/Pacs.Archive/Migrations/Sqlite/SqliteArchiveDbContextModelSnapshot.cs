@@ -362,6 +362,11 @@ namespace Pacs.Archive.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("MetadataVersion")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metadata_version");
+
                     b.Property<string>("Modality")
                         .HasColumnType("TEXT")
                         .HasColumnName("modality");
