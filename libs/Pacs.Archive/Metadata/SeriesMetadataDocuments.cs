@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pacs.Dicom;
@@ -42,7 +44,9 @@ public interface IMetadataDocuments
 /// which watermark it came from, so a rebuild after one more instance parses that one instance only. Built on first
 /// read (or by <see cref="RebuildSeriesAsync"/>); two concurrent builds of one version store identical bytes, the
 /// second finds the first's and uses it. Documents live outside the instance prefix, so the sweeper's orphan scan
-/// leaves them alone.
+/// leaves them alone. The series row records the current version (<see cref="SeriesRow.MetadataVersion"/>): a build
+/// reuses that version's objects and, once its own version is recorded, removes that one by name, so neither lists the
+/// store (a prefix listing of the file system store walks every shard folder of the whole archive).
 /// </summary>
 public sealed class SeriesMetadataDocuments : IMetadataDocuments
 {
@@ -58,6 +62,7 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
     public const long DefaultCacheBytes = 64L * 1024 * 1024;
 
     private readonly RetrieveService _retrieve;
+    private readonly ArchiveDatabase _database;
     private readonly IBlobStore _store;
     private readonly ILogger _logger;
     private readonly MetadataDocumentCache _cache;
@@ -73,6 +78,7 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
         _retrieve = retrieve;
+        _database = retrieve.Database;
         _store = store;
         _logger = logger ?? NullLogger<SeriesMetadataDocuments>.Instance;
         _cache = new MetadataDocumentCache(cacheBytes);
@@ -150,12 +156,15 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         var instances = await _retrieve.FindInstancesAsync(studyInstanceUid, seriesInstanceUid, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (instances.Count == 0)
         {
-            await RemoveVersionsAsync(studyInstanceUid, seriesInstanceUid, keep: null, cancellationToken).ConfigureAwait(false);
+            await RemoveAllVersionsAsync(studyInstanceUid, seriesInstanceUid, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
         var document = await GetSeriesAsync(instances, cancellationToken).ConfigureAwait(false);
-        await RemoveVersionsAsync(studyInstanceUid, seriesInstanceUid, document.Version, cancellationToken).ConfigureAwait(false);
+        // A build records its version itself; a document found stored or cached (built by a request, or before the
+        // version was recorded) is recorded here, which also removes the version recorded before it. A no-op when the
+        // version is recorded already.
+        await RecordAsync(studyInstanceUid, seriesInstanceUid, document.Version, cancellationToken).ConfigureAwait(false);
         return document;
     }
 
@@ -220,7 +229,10 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
     private async Task<SeriesMetadataDocument> BuildAsync(IReadOnlyList<StoredInstance> instances, string version, CancellationToken cancellationToken)
     {
         var (study, series) = (instances[0].StudyInstanceUid, instances[0].SeriesInstanceUid);
-        var reusable = await ReusableObjectsAsync(study, series, cancellationToken).ConfigureAwait(false);
+        var recorded = await RecordedVersionAsync(series, cancellationToken).ConfigureAwait(false);
+        var reusable = recorded.Version is { } previous && previous != version
+            ? await ReusableObjectsAsync(study, series, previous, cancellationToken).ConfigureAwait(false)
+            : [];
         using var json = new MemoryStream();
         var index = new StringBuilder();
         json.WriteByte((byte)'[');
@@ -238,48 +250,163 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         json.WriteByte((byte)']');
         var document = new SeriesMetadataDocument(study, series, version, json.ToArray());
         // The index first: a document found without its index is still served, only not reused by the next build.
-        await PutOnceAsync(IndexName(study, series, version), Encoding.ASCII.GetBytes(index.ToString()), "text/plain", cancellationToken).ConfigureAwait(false);
-        await PutOnceAsync(DocumentName(study, series, version), document.Json, "application/dicom+json", cancellationToken).ConfigureAwait(false);
+        bool stored = await PutOnceAsync(IndexName(study, series, version), Encoding.ASCII.GetBytes(index.ToString()), "text/plain", cancellationToken).ConfigureAwait(false)
+            && await PutOnceAsync(DocumentName(study, series, version), document.Json, "application/dicom+json", cancellationToken).ConfigureAwait(false);
+        if (stored)
+            await RecordAsync(study, series, version, cancellationToken).ConfigureAwait(false);
         return document;
     }
 
-    private async Task PutOnceAsync(string name, byte[] content, string contentType, CancellationToken cancellationToken)
+    /// <summary>True when the blob is stored (by this call or an earlier build of the same version).</summary>
+    private async Task<bool> PutOnceAsync(string name, byte[] content, string contentType, CancellationToken cancellationToken)
     {
         try
         {
             using var stream = new MemoryStream(content, writable: false);
             await _store.PutAsync(name, stream, new BlobPutOptions { ContentType = contentType }, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (BlobAlreadyExistsException)
         {
             // A concurrent build of the same version stored it first; versions are immutable, so its bytes are these.
+            return true;
         }
         catch (BlobStoreException e)
         {
             // The document is a cache of what the instances hold: failing to keep it costs time, not data.
             _logger.LogWarning(e, "Could not store metadata document {Name}", name);
+            return false;
         }
     }
 
-    /// <summary>The instance objects of the newest stored version of the series, by the watermark they were built from.</summary>
-    private async Task<Dictionary<long, byte[]>> ReusableObjectsAsync(string study, string series, CancellationToken cancellationToken)
+    /// <summary>Whether the series has a row, and the document version recorded in it.</summary>
+    private async Task<(bool Exists, string? Version)> RecordedVersionAsync(string series, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = _database.CreateContext();
+            var row = await db.Series.AsNoTracking().Where(s => s.SeriesInstanceUid == series)
+                .Select(s => new { s.MetadataVersion }).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            return (row is not null, row?.MetadataVersion);
+        }
+        catch (DbException e)
+        {
+            _logger.LogWarning(e, "Could not read the metadata document version of series {Series}; building from the instances", series);
+            return (true, null);
+        }
+    }
+
+    private enum RecordOutcome
+    {
+        Recorded,
+        AlreadyRecorded,
+        Stale,
+        NoSeries,
+        Raced,
+    }
+
+    /// <summary>
+    /// Records <paramref name="version"/> as the series' current document and removes the version recorded before it;
+    /// or, when the index has moved on (an older build finishing late) or the series is gone, removes
+    /// <paramref name="version"/> instead. Recorded only while it is the version the visible instances give now,
+    /// compared and swapped against the value read first: a version can be lower than the one it follows (deleting the
+    /// newest instance lowers the watermark), so the order of versions is the index's, not the strings'.
+    /// </summary>
+    private async Task RecordAsync(string study, string series, string version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (int attempt = 0; attempt < 5; attempt++)
+            {
+                var (outcome, previous) = await _database.WriteAsync((db, token) => TryRecordAsync(db, series, version, token),
+                    durable: false, cancellationToken).ConfigureAwait(false);
+                switch (outcome)
+                {
+                    case RecordOutcome.Recorded:
+                        if (previous is not null)
+                            await DeleteVersionAsync(study, series, previous, cancellationToken).ConfigureAwait(false);
+                        return;
+                    case RecordOutcome.Stale or RecordOutcome.NoSeries:
+                        // Nobody will look this version up by name again: the next build reuses the recorded one.
+                        await DeleteVersionAsync(study, series, version, cancellationToken).ConfigureAwait(false);
+                        return;
+                    case RecordOutcome.AlreadyRecorded:
+                        return;
+                }
+            }
+
+            _logger.LogWarning("Metadata document version {Version} of series {Series} not recorded: the recorded version kept changing", version, series);
+        }
+        catch (Exception e) when (e is DbException or DbUpdateException or BlobStoreException)
+        {
+            // Costs the next build a full parse (and leaves this version's blobs behind), not data.
+            _logger.LogWarning(e, "Could not record metadata document version {Version} of series {Series}", version, series);
+        }
+    }
+
+    private static async Task<(RecordOutcome Outcome, string? Previous)> TryRecordAsync(ArchiveDbContext db, string series, string version,
+        CancellationToken cancellationToken)
+    {
+        var row = await db.Series.AsNoTracking().Where(s => s.SeriesInstanceUid == series)
+            .Select(s => new
+            {
+                s.Id,
+                s.MetadataVersion,
+                Last = db.Instances.Where(i => i.SeriesRowId == s.Id && i.Status == InstanceStatus.Created).Max(i => (long?)i.Watermark),
+                Count = db.Instances.Count(i => i.SeriesRowId == s.Id && i.Status == InstanceStatus.Created),
+            })
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (row is null)
+            return (RecordOutcome.NoSeries, null);
+        if (row.MetadataVersion == version)
+            return (RecordOutcome.AlreadyRecorded, null);
+        var current = row.Last is { } last ? string.Create(CultureInfo.InvariantCulture, $"{last}-{row.Count}") : null;
+        if (current != version)
+            return (RecordOutcome.Stale, null);
+        // Compare-and-swap on the value read above: a concurrent recording in between makes this update no row.
+        var previous = row.MetadataVersion;
+        int updated = await db.Series.Where(s => s.Id == row.Id && s.MetadataVersion == previous)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.MetadataVersion, version), cancellationToken).ConfigureAwait(false);
+        return updated == 1 ? (RecordOutcome.Recorded, previous) : (RecordOutcome.Raced, null);
+    }
+
+    /// <summary>Clears the recorded version of a series whose instances are all gone, then removes that version's blobs.</summary>
+    private async Task RemoveAllVersionsAsync(string study, string series, CancellationToken cancellationToken)
+    {
+        var recorded = await RecordedVersionAsync(series, cancellationToken).ConfigureAwait(false);
+        if (!recorded.Exists)
+        {
+            // The only listing left: the row (and with it the recorded version) is gone once every instance was
+            // deleted, so the documents of the series can only be found by their folder. It walks the whole file
+            // system store, but runs once per deleted series, not on every change.
+            await RemoveVersionsByListingAsync(study, series, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (recorded.Version is not { } version)
+            return;
+        int cleared = await _database.WriteAsync(async (db, token) =>
+            await db.Series.Where(s => s.SeriesInstanceUid == series && s.MetadataVersion == version)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.MetadataVersion, (string?)null), token).ConfigureAwait(false),
+            durable: false, cancellationToken).ConfigureAwait(false);
+        if (cleared == 1)
+            await DeleteVersionAsync(study, series, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeleteVersionAsync(string study, string series, string version, CancellationToken cancellationToken)
+    {
+        await _store.DeleteAsync(DocumentName(study, series, version), cancellationToken).ConfigureAwait(false);
+        await _store.DeleteAsync(IndexName(study, series, version), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The instance objects of the recorded version of the series, by the watermark they were built from.</summary>
+    private async Task<Dictionary<long, byte[]>> ReusableObjectsAsync(string study, string series, string previous, CancellationToken cancellationToken)
     {
         var reusable = new Dictionary<long, byte[]>();
         try
         {
-            string? newest = null;
-            long newestWatermark = -1;
-            await foreach (var blob in _store.ListAsync(SeriesFolder(study, series), cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                if (!blob.Name.EndsWith(".index", StringComparison.Ordinal))
-                    continue;
-                var version = Path.GetFileNameWithoutExtension(blob.Name);
-                if (long.TryParse(version.Split('-')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var watermark) && watermark > newestWatermark)
-                    (newest, newestWatermark) = (version, watermark);
-            }
-
-            if (newest is null || await TryReadAsync(DocumentName(study, series, newest), cancellationToken).ConfigureAwait(false) is not { } json
-                || await TryReadAsync(IndexName(study, series, newest), cancellationToken).ConfigureAwait(false) is not { } index)
+            if (await TryReadAsync(DocumentName(study, series, previous), cancellationToken).ConfigureAwait(false) is not { } json
+                || await TryReadAsync(IndexName(study, series, previous), cancellationToken).ConfigureAwait(false) is not { } index)
             {
                 return reusable;
             }
@@ -304,14 +431,11 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         return reusable;
     }
 
-    private async Task RemoveVersionsAsync(string study, string series, string? keep, CancellationToken cancellationToken)
+    private async Task RemoveVersionsByListingAsync(string study, string series, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         await foreach (var blob in _store.ListAsync(SeriesFolder(study, series), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (keep is null || Path.GetFileNameWithoutExtension(blob.Name) != keep)
-                names.Add(blob.Name);
-        }
+            names.Add(blob.Name);
 
         foreach (var name in names)
             await _store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);

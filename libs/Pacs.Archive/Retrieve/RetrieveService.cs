@@ -21,6 +21,9 @@ public sealed class RetrieveService
         _store = store;
     }
 
+    /// <summary>The index these instances are found in (for the metadata documents, which record their version in it).</summary>
+    internal ArchiveDatabase Database => _database;
+
     /// <summary>
     /// The instances of a study, a series of it, or one instance, in the order QIDO-RS lists them (Series Number,
     /// Instance Number, acquisition time). Empty when nothing visible matches (HTTP 404).
