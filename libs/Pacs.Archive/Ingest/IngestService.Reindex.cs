@@ -194,19 +194,7 @@ public sealed partial class IngestService
                         .ConfigureAwait(false);
                     await ApplyReplacementToParentsAsync(db, row.Watermark, a, cancellationToken).ConfigureAwait(false);
                 }
-                var action = current is null ? ChangeFeedAction.Created : ChangeFeedAction.Replaced;
-                db.ChangeFeed.Add(new ChangeFeedRow
-                {
-                    Timestamp = now,
-                    Action = action,
-                    StudyInstanceUid = a.StudyInstanceUid!,
-                    SeriesInstanceUid = a.SeriesInstanceUid!,
-                    SopInstanceUid = a.SopInstanceUid!,
-                    Watermark = row.Watermark,
-                    Version = version,
-                });
-                db.Outbox.Add(OutboxMessageRow.For(InstanceEvents.Announce(current?.Watermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
-                    a.SopInstanceUid!, row.SopClassUid, row.Watermark, version, spool.Length, blobName), now));
+                AnnounceVisible(db, a, current?.Watermark, row.SopClassUid, row.Watermark, version, spool.Length, blobName, now);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result with { Outcome = current is null ? StoredBlobOutcome.Indexed : StoredBlobOutcome.Replaced, Watermark = row.Watermark };

@@ -507,20 +507,29 @@ public sealed partial class IngestService
                 return CommitState.ReplacedMeanwhile;
             await ApplyReplacementToParentsAsync(db, r.Watermark, a, cancellationToken).ConfigureAwait(false);
         }
-        var action = r.ReplacingWatermark is null ? ChangeFeedAction.Created : ChangeFeedAction.Replaced;
+        AnnounceVisible(db, a, r.ReplacingWatermark, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName, now);
+        return CommitState.Committed;
+    }
+
+    /// <summary>
+    /// In the transaction that makes a version visible: its change feed entry (Created, or Replaced when it replaces
+    /// <paramref name="replacingWatermark"/>) and the outbox event that announces it.
+    /// </summary>
+    private static void AnnounceVisible(ArchiveDbContext db, InstanceAttributes a, long? replacingWatermark, string sopClassUid,
+        long watermark, int version, long sizeBytes, string blobName, DateTimeOffset now)
+    {
         db.ChangeFeed.Add(new ChangeFeedRow
         {
             Timestamp = now,
-            Action = action,
+            Action = replacingWatermark is null ? ChangeFeedAction.Created : ChangeFeedAction.Replaced,
             StudyInstanceUid = a.StudyInstanceUid!,
             SeriesInstanceUid = a.SeriesInstanceUid!,
             SopInstanceUid = a.SopInstanceUid!,
-            Watermark = r.Watermark,
-            Version = r.Version,
+            Watermark = watermark,
+            Version = version,
         });
-        db.Outbox.Add(OutboxMessageRow.For(InstanceEvents.Announce(r.ReplacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
-            a.SopInstanceUid!, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName), now));
-        return CommitState.Committed;
+        db.Outbox.Add(OutboxMessageRow.For(InstanceEvents.Announce(replacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
+            a.SopInstanceUid!, sopClassUid, watermark, version, sizeBytes, blobName), now));
     }
 
     /// <summary>A replacement is a correction: the patient, study and series rows take the new version's attributes.</summary>
