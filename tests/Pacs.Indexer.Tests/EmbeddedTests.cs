@@ -3,6 +3,7 @@ using Pacs.Archive;
 using Pacs.Archive.Tests.Support;
 using Pacs.Indexer.Tests.Support;
 using Pacs.Messaging.Bus;
+using Pacs.Testing;
 
 namespace Pacs.Indexer.Tests;
 

@@ -247,20 +247,3 @@ internal sealed record SeriesRecord(int Instances, long Revision, long DocumentR
     /// <summary>The document was rebuilt by the indexer for the summary's latest revision.</summary>
     public bool DocumentCurrent => DocumentBuilt && !DocumentStale && DocumentRevision == Revision;
 }
-
-/// <summary>Waits for a condition of asynchronous work, with a deadline (never a fixed sleep).</summary>
-internal static class Poll
-{
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (await condition())
-                return;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for: {what()}");
-            await Task.Delay(100);
-        }
-    }
-}

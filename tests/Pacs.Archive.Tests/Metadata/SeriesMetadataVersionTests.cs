@@ -16,10 +16,10 @@ public abstract class SeriesMetadataVersionTests(DatabaseKind kind, PostgresServ
     private readonly string _series = TestDicom.NewUid();
     private int _seed;
 
-    private ListCountingBlobStore? _store;
+    private FaultyBlobStore? _store;
 
-    /// <summary>The real store of the archive, with its listings counted.</summary>
-    private ListCountingBlobStore Store => _store ??= new ListCountingBlobStore(Archive.InnerStore);
+    /// <summary>The real store of the archive, with its listings counted (no fault armed).</summary>
+    private FaultyBlobStore Store => _store ??= new FaultyBlobStore(Archive.InnerStore);
 
     private SeriesMetadataDocuments NewDocuments() => new(new RetrieveService(Archive.Database, Store), Store);
 
@@ -149,33 +149,3 @@ public sealed class SqliteSeriesMetadataVersionTests() : SeriesMetadataVersionTe
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresSeriesMetadataVersionTests(PostgresServer postgres) : SeriesMetadataVersionTests(DatabaseKind.Postgres, postgres);
-
-/// <summary>A real store with its listings counted (every listing, the paged extension included, goes through <see cref="ListPageAsync"/>).</summary>
-internal sealed class ListCountingBlobStore(IBlobStore inner) : IBlobStore
-{
-    private int _listings;
-
-    public int Listings => Volatile.Read(ref _listings);
-
-    public Task<BlobPutResult> PutAsync(string name, Stream content, BlobPutOptions? options = null, CancellationToken cancellationToken = default) =>
-        inner.PutAsync(name, content, options, cancellationToken);
-
-    public Task<BlobReadStream> OpenReadAsync(string name, BlobRange? range = null, CancellationToken cancellationToken = default) =>
-        inner.OpenReadAsync(name, range, cancellationToken);
-
-    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteAsync(name, cancellationToken);
-
-    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) => inner.ExistsAsync(name, cancellationToken);
-
-    public Task<BlobProperties> GetPropertiesAsync(string name, CancellationToken cancellationToken = default) =>
-        inner.GetPropertiesAsync(name, cancellationToken);
-
-    public Task SetAccessTierAsync(string name, BlobAccessTier tier, CancellationToken cancellationToken = default) =>
-        inner.SetAccessTierAsync(name, tier, cancellationToken);
-
-    public Task<BlobListPage> ListPageAsync(string prefix, string? continuationToken = null, int? pageSize = null, CancellationToken cancellationToken = default)
-    {
-        Interlocked.Increment(ref _listings);
-        return inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
-    }
-}

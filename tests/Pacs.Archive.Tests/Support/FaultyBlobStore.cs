@@ -2,7 +2,7 @@ using Pacs.Storage;
 
 namespace Pacs.Archive.Tests.Support;
 
-/// <summary>A blob store that passes every call through, except the faults a test arms.</summary>
+/// <summary>A blob store that passes every call through, except the faults a test arms; counts puts and listings.</summary>
 public sealed class FaultyBlobStore(IBlobStore inner) : IBlobStore
 {
     /// <summary>When set, the next puts throw this after reading the content (as a store that fails at the end would).</summary>
@@ -13,6 +13,11 @@ public sealed class FaultyBlobStore(IBlobStore inner) : IBlobStore
 
     /// <summary>Number of successful puts.</summary>
     public int Puts { get; private set; }
+
+    private int _listings;
+
+    /// <summary>Number of listing pages asked for (every listing, the paged extension included, comes here).</summary>
+    public int Listings => Volatile.Read(ref _listings);
 
     public async Task<BlobPutResult> PutAsync(string name, Stream content, BlobPutOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -41,6 +46,9 @@ public sealed class FaultyBlobStore(IBlobStore inner) : IBlobStore
     public Task SetAccessTierAsync(string name, BlobAccessTier tier, CancellationToken cancellationToken = default) =>
         inner.SetAccessTierAsync(name, tier, cancellationToken);
 
-    public Task<BlobListPage> ListPageAsync(string prefix, string? continuationToken = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
-        inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
+    public Task<BlobListPage> ListPageAsync(string prefix, string? continuationToken = null, int? pageSize = null, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _listings);
+        return inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
+    }
 }
