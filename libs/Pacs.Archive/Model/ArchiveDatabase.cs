@@ -84,7 +84,7 @@ public sealed class ArchiveDatabase
     /// Runs <paramref name="work"/> in a write transaction and commits it with the changes the work left pending: the way
     /// services beside the archive (the indexer) write to the index. The work joins the ingest's group commit
     /// (<see cref="Archive.GroupCommit"/>): it runs inside its own savepoint of a transaction shared with whatever else
-    /// is waiting, so it must not begin or end transactions itself; its result is returned once that transaction
+    /// is waiting, so it must not begin or end transactions itself, nor change the context's settings; its result is returned once that transaction
     /// committed, and an exception it throws undoes its own changes only. <paramref name="durable"/> false lets the
     /// commit return before it reaches the disk — right for derived data that can be rebuilt; a later durable commit
     /// (every ingest's) makes it durable too. A batch holding any durable work commits durably.
@@ -113,17 +113,6 @@ public sealed class ArchiveDatabase
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// On PostgreSQL, lets the current transaction commit without waiting for its WAL flush (<c>SET LOCAL
-    /// synchronous_commit = off</c>): the same reasoning as for SQLite — the later acknowledging commit flushes the WAL
-    /// up to and including this one. Call inside the transaction. No-op on SQLite.
-    /// </summary>
-    internal async Task RelaxPostgresCommitAsync(ArchiveDbContext db, CancellationToken cancellationToken)
-    {
-        if (IsPostgres)
-            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off;", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The right to write; released once, however often it is disposed.</summary>
