@@ -69,6 +69,9 @@ internal sealed class GroupCommit : IAsyncDisposable
     /// <summary>Units committed so far, successful or not.</summary>
     public long Units => Interlocked.Read(ref _units);
 
+    /// <summary>Whether the loop holds its session's connection open (for tests).</summary>
+    public bool HasOpenConnection => Volatile.Read(ref _session) is not null;
+
     /// <summary>Batches run a second time, with savepoints, because a replayable unit failed (for tests).</summary>
     public long Replays => Interlocked.Read(ref _replays);
 
@@ -181,7 +184,12 @@ internal sealed class GroupCommit : IAsyncDisposable
         try
         {
             using var writer = await _database.EnterWriterAsync(CancellationToken.None).ConfigureAwait(false);
-            var session = _session ??= await Session.OpenAsync(_database).ConfigureAwait(false);
+            var session = _session;
+            if (session is null)
+            {
+                session = await Session.OpenAsync(_database).ConfigureAwait(false);
+                Volatile.Write(ref _session, session);
+            }
             if (!await RunBatchAsync(session, batch, durable, optimistic: true).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _replays);
@@ -307,7 +315,7 @@ internal sealed class GroupCommit : IAsyncDisposable
     private async Task CloseSessionAsync()
     {
         var session = _session;
-        _session = null;
+        Volatile.Write(ref _session, null);
         if (session is not null)
             await session.DisposeAsync().ConfigureAwait(false);
     }
