@@ -114,10 +114,9 @@ public sealed partial class IngestService
         // Asked by the indexer for every instance it projects, and almost always answered "has one already": a plain
         // command, not an EF query (whose translation and materialization cost several times the lookup).
         string? blobName;
-        await using (var lookup = _database.CreateContext())
+        await using (var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
         {
-            await lookup.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = lookup.Database.GetDbConnection().CreateCommand();
+            await using var command = connection.CreateCommand();
             command.CommandText = FrameTableCandidateSql;
             var parameter = command.CreateParameter();
             parameter.ParameterName = "@watermark";

@@ -45,9 +45,8 @@ public sealed class OutboxStore : IOutboxStore
     public async Task<IReadOnlyList<OutboxMessage>> ReadPendingAsync(int limit = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var db = _database.CreateContext();
-        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         command.CommandText = ReadPendingSql;
         AddParameter(command, "@limit", limit);
         var messages = new List<OutboxMessage>();
@@ -81,10 +80,9 @@ public sealed class OutboxStore : IOutboxStore
         if (ids.Count == 0)
             return;
         var now = _clock.GetUtcNow();
-        await using var db = _database.CreateContext();
         using var writer = await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
-        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         if (_database.IsPostgres)
         {
             command.CommandText = MarkDispatchedPostgresSql;

@@ -24,6 +24,9 @@ public sealed class ArchiveDatabase
 
     private readonly Lazy<GroupCommit> _groupCommit;
 
+    // The connection string the contexts use (on SQLite with the busy timeout and foreign keys added).
+    private readonly string _connectionString = "";
+
     public ArchiveDatabase(ArchiveDatabaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -41,14 +44,19 @@ public sealed class ArchiveDatabase
                     // Referential integrity is what keeps a series from losing its study under concurrent deletes.
                     ForeignKeys = true,
                 };
+                _connectionString = sqlite.ToString();
                 _sqlite = new DbContextOptionsBuilder<SqliteArchiveDbContext>()
-                    .UseSqlite(sqlite.ToString(), o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .UseSqlite(_connectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
                 _sqlitePool = new PooledDbContextFactory<SqliteArchiveDbContext>(_sqlite);
                 break;
             case ArchiveDatabaseProvider.PostgreSql:
+                _connectionString = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString)
+                {
+                    CommandTimeout = options.CommandTimeoutSeconds,
+                }.ToString();
                 _postgres = new DbContextOptionsBuilder<PostgresArchiveDbContext>()
-                    .UseNpgsql(options.ConnectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .UseNpgsql(_connectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
                 _postgresPool = new PooledDbContextFactory<PostgresArchiveDbContext>(_postgres);
                 break;
@@ -67,6 +75,28 @@ public sealed class ArchiveDatabase
     /// <summary>A new context; the caller disposes it.</summary>
     public ArchiveDbContext CreateContext() =>
         _postgresPool is not null ? _postgresPool.CreateDbContext() : _sqlitePool!.CreateDbContext();
+
+    /// <summary>
+    /// An open connection to the index, the same as a context's but without one: for the few hot statements written by
+    /// hand outside the group commit (a context costs more to rent and open than such a statement to run). The caller
+    /// disposes it.
+    /// </summary>
+    internal async Task<System.Data.Common.DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        System.Data.Common.DbConnection connection = IsPostgres
+            ? new Npgsql.NpgsqlConnection(_connectionString)
+            : new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>
     /// Waits for the right to run a write transaction: on SQLite one writer of this process at a time; on PostgreSQL
