@@ -2,6 +2,7 @@ using System.Text;
 using Pacs.Archive.Tests.Support;
 using Pacs.Dicom;
 using Pacs.Storage;
+using Pacs.Storage.Tests.Azure;
 using Pacs.Testing;
 
 namespace Pacs.Archive.Tests.Metadata;
@@ -130,9 +131,10 @@ public sealed class PostgresSeriesMetadataIncrementalTests(PostgresServer postgr
 
 /// <summary>
 /// Headers are parsed from the stored object itself: the same data set as from a file copy of it, with large values
-/// skipped instead of read, and an element after a large value reached by a range read from its offset.
+/// skipped instead of read, and an element after a large value reached by a range read from its offset. On the file
+/// system store and on Azure Blob (Azurite), whose range reads are HTTP requests.
 /// </summary>
-public sealed class StoredObjectHeaderTests() : ArchiveTestBase(DatabaseKind.Sqlite)
+public abstract class StoredObjectHeaderTests() : ArchiveTestBase(DatabaseKind.Sqlite)
 {
     private static readonly DicomTag PrivateCreator = new(0x00090010);
     private static readonly DicomTag PrivateBlob = new(0x00091010);
@@ -240,4 +242,13 @@ public sealed class StoredObjectHeaderTests() : ArchiveTestBase(DatabaseKind.Sql
         Assert.Equal(2, stream.Reopens); // after the private value, and after the pixel data
         Assert.True(stream.BytesRead < 100_000, $"{stream.BytesRead} bytes read of {part.Length}");
     }
+}
+
+public sealed class FileSystemStoredObjectHeaderTests : StoredObjectHeaderTests;
+
+[Collection(ArchiveAzuriteCollection.Name)]
+public sealed class AzureStoredObjectHeaderTests(AzuriteFixture azurite) : StoredObjectHeaderTests
+{
+    protected override Task<ArchiveBackend> CreateBackendAsync(DatabaseKind kind, PostgresServer? postgres, ArchiveOptions options) =>
+        ArchiveBackend.CreateAsync(kind, postgres, azurite, options);
 }
