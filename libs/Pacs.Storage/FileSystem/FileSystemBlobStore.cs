@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace Pacs.Storage;
 
@@ -24,6 +25,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     private readonly FileSystemLayout _layout;
     private readonly FileSystemBlobStoreOptions _options;
     private readonly TimeProvider _clock;
+    private volatile bool _attributesUnsupported;
 
     public FileSystemBlobStore(FileSystemBlobStoreOptions options, TimeProvider? clock = null)
     {
@@ -61,12 +63,14 @@ public sealed class FileSystemBlobStore : IBlobStore
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.CopyBufferBytes);
         try
         {
-            var newFolders = EnsureShardDirectory(name, paths.Directory);
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var (file, newFolders) = CreateTemp(name, dataTemp, paths.Directory);
+            string hash;
             long size = 0;
-            var file = OpenForWrite(name, dataTemp);
-            await using (file.ConfigureAwait(false))
+            BlobMetadataFile meta;
+            bool metaInAttribute = false;
+            using (file)
             {
+                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 while (true)
                 {
                     // Errors of the caller's stream propagate as they are; only the store's own I/O is wrapped.
@@ -74,29 +78,39 @@ public sealed class FileSystemBlobStore : IBlobStore
                     if (n == 0)
                         break;
                     sha.AppendData(buffer, 0, n);
-                    await StoreIo(name, "write", () => file.WriteAsync(buffer.AsMemory(0, n), cancellationToken))
-                        .ConfigureAwait(false);
+                    // A plain write at the offset: the bytes go to the page cache and a regular file's write does not
+                    // block on the device, so handing it to the thread pool (what an asynchronous write does on Unix)
+                    // would only add a thread hop per buffer.
+                    WriteAt(name, file, buffer.AsSpan(0, n), size);
                     size += n;
                 }
                 cancellationToken.ThrowIfCancellationRequested();
+                hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+                meta = new BlobMetadataFile(size, hash, contentType, tier, _clock.GetUtcNow());
+                // Not made durable on its own: the metadata only repeats what the caller already knows (the archive's
+                // index holds size and SHA-256). A crash may lose it; that reads as "no metadata" (tier Hot, SHA-256
+                // unknown). As an attribute of the temporary file it takes the final name with the data, in one step.
+                if (UseAttributes)
+                    metaInAttribute = StoreIo(name, "write metadata", () => TrySetAttribute(file, meta, dataTemp));
                 // The data (and the size, which fdatasync includes) must be on disk before the file takes its final
                 // name: never a half-written object under that name.
-                StoreIo(name, "sync", () => NativeFileSystem.SyncData(file));
+                StoreIo(name, "sync", () => NativeFileSystem.SyncData(file, dataTemp));
             }
 
-            string hash = Convert.ToHexStringLower(sha.GetHashAndReset());
-            var meta = new BlobMetadataFile(size, hash, contentType, tier, _clock.GetUtcNow());
-            // Not fsynced: the side file only repeats what the caller already knows (the archive's index holds size and
-            // SHA-256). A crash may lose it or leave it torn; either reads as "no metadata" (tier Hot, SHA-256 unknown),
-            // since a torn file does not parse and one of another size is ignored. It saves an fsync per put.
-            metaTemp = WriteTempMetadata(name, paths.Meta, meta, durable: false);
+            // A side file where the file system keeps no attributes: it repeats the same, and a torn one (a crash) does
+            // not parse or is of another size, so it reads as "no metadata" too.
+            if (!metaInAttribute)
+                metaTemp = WriteTempMetadata(name, paths.Meta, meta, durable: false);
 
             if (!StoreIo(name, "rename", () => NativeFileSystem.TryMoveNoReplace(dataTemp, paths.Data)))
                 throw new BlobAlreadyExistsException(name, RootPath, null);
             committed = true;
-            // The metadata goes in only after the data: a metadata file never stands without its blob.
-            StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
-            metaTemp = null;
+            if (metaTemp is not null)
+            {
+                // The metadata goes in only after the data: a metadata file never stands without its blob.
+                StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
+                metaTemp = null;
+            }
             // One fsync makes the rename durable; folders made for this put follow, child before parent (on a journalling
             // file system the first sync has usually committed them already, and the others return at once).
             StoreIo(name, "sync", () =>
@@ -114,6 +128,32 @@ public sealed class FileSystemBlobStore : IBlobStore
                 TryDelete(dataTemp);
             if (metaTemp is not null)
                 TryDelete(metaTemp);
+        }
+    }
+
+    private bool UseAttributes => _options.UseExtendedAttributes && !_attributesUnsupported;
+
+    /// <summary>
+    /// Sets the metadata attribute; false (and from then on side files for this store) when the file system keeps no
+    /// attributes, so that a data folder on such a file system costs one failed call, not one per put.
+    /// </summary>
+    private bool TrySetAttribute(SafeFileHandle file, BlobMetadataFile meta, string path)
+    {
+        if (NativeFileSystem.TrySetAttribute(file, BlobMetadataFile.AttributeName, meta.ToAttribute(), path))
+            return true;
+        _attributesUnsupported = true;
+        return false;
+    }
+
+    private void WriteAt(string name, SafeFileHandle file, ReadOnlySpan<byte> bytes, long offset)
+    {
+        try
+        {
+            RandomAccess.Write(file, bytes, offset);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(name, "write", e);
         }
     }
 
@@ -204,7 +244,16 @@ public sealed class FileSystemBlobStore : IBlobStore
             ?? new BlobMetadataFile(info.Length, null, DefaultContentType, BlobAccessTier.Hot, info.LastWriteTimeUtc);
         if (meta.Tier == tier)
             return Task.CompletedTask;
-        string temp = WriteTempMetadata(name, paths.Meta, meta with { Tier = tier });
+        meta = meta with { Tier = tier };
+        if (UseAttributes && StoreIo(name, "write metadata",
+                () => NativeFileSystem.TrySetAttributeDurably(paths.Data, BlobMetadataFile.AttributeName, meta.ToAttribute())))
+        {
+            // The attribute is read first; a metadata file of an earlier version of the store would only repeat the old tier.
+            if (File.Exists(paths.Meta))
+                StoreIo(name, "delete metadata", () => File.Delete(paths.Meta));
+            return Task.CompletedTask;
+        }
+        string temp = WriteTempMetadata(name, paths.Meta, meta);
         try
         {
             StoreIo(name, "rename", () =>
@@ -312,8 +361,16 @@ public sealed class FileSystemBlobStore : IBlobStore
             meta?.Tier ?? BlobAccessTier.Hot, ETagOf(created, size));
     }
 
+    /// <summary>
+    /// The blob's metadata: its attribute (what this store writes where it can), else the side file (what data folders
+    /// of earlier versions, and file systems without attributes, have); null when neither is there and valid.
+    /// </summary>
     private static BlobMetadataFile? ReadMetadata(BlobPaths paths, long dataSize)
     {
+        Span<byte> attribute = stackalloc byte[BlobMetadataFile.MaxAttributeBytes];
+        int length = NativeFileSystem.TryGetAttribute(paths.Data, BlobMetadataFile.AttributeName, attribute);
+        if (length > 0 && BlobMetadataFile.TryParseAttribute(attribute[..length]) is { } fromAttribute && fromAttribute.SizeBytes == dataSize)
+            return fromAttribute;
         byte[] bytes;
         try
         {
@@ -348,11 +405,25 @@ public sealed class FileSystemBlobStore : IBlobStore
         return temp;
     }
 
-    private static FileStream OpenForWrite(string name, string path)
+    /// <summary>
+    /// Creates the temporary file (O_CREAT|O_EXCL), and the shard folder first when it is missing: tried directly, since
+    /// the folder mostly exists, so that an existing one costs no extra lookup. Returns the folders to fsync after the
+    /// rename (see <see cref="EnsureShardDirectory"/>).
+    /// </summary>
+    private (SafeFileHandle File, string[] NewFolders) CreateTemp(string name, string path, string directory)
     {
+        string[] newFolders = [];
         try
         {
-            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1);
+            try
+            {
+                return (File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None), newFolders);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                newFolders = EnsureShardDirectory(name, directory);
+                return (File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None), newFolders);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

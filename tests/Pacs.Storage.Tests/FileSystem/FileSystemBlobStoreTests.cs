@@ -9,9 +9,13 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     private readonly FakeClock _clock = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly FileSystemBlobStore _store;
 
+    // Metadata in side files, as data folders of earlier versions (and file systems without extended attributes) have.
+    private readonly FileSystemBlobStore _sideFiles;
+
     public FileSystemBlobStoreTests()
     {
         _store = new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = _root, ListPageSize = 2 }, _clock);
+        _sideFiles = new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = _root, ListPageSize = 2, UseExtendedAttributes = false }, _clock);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
@@ -49,7 +53,7 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     public async Task Metadata_file_beside_the_blob_holds_sha256_content_type_tier_and_time()
     {
         var bytes = TestData.Bytes(10);
-        await _store.PutAsync("a/b", bytes, new BlobPutOptions { ContentType = "application/dicom" });
+        await _sideFiles.PutAsync("a/b", bytes, new BlobPutOptions { ContentType = "application/dicom" });
 
         string json = await File.ReadAllTextAsync(PathsOf("a/b").Meta);
 
@@ -63,7 +67,7 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     [Fact]
     public async Task Blob_whose_metadata_file_was_lost_still_reads_with_sha256_unknown_and_tier_hot()
     {
-        await _store.PutAsync("a", TestData.Bytes(10), new BlobPutOptions { Tier = BlobAccessTier.Cool });
+        await _sideFiles.PutAsync("a", TestData.Bytes(10), new BlobPutOptions { Tier = BlobAccessTier.Cool });
         File.Delete(PathsOf("a").Meta);
 
         var properties = await _store.GetPropertiesAsync("a");
@@ -72,20 +76,87 @@ public sealed class FileSystemBlobStoreTests : IDisposable
         Assert.Equal(BlobAccessTier.Hot, properties.Tier);
         Assert.Equal(10, properties.SizeBytes);
         Assert.Equal("application/octet-stream", properties.ContentType);
-        await _store.SetAccessTierAsync("a", BlobAccessTier.Archive);
+        await _sideFiles.SetAccessTierAsync("a", BlobAccessTier.Archive);
         Assert.Equal(BlobAccessTier.Archive, (await _store.GetPropertiesAsync("a")).Tier);
     }
 
     [Fact]
     public async Task Metadata_file_left_from_an_earlier_blob_of_another_size_is_ignored()
     {
-        await _store.PutAsync("a", TestData.Bytes(10, seed: 1));
+        await _sideFiles.PutAsync("a", TestData.Bytes(10, seed: 1));
         byte[] oldMeta = await File.ReadAllBytesAsync(PathsOf("a").Meta);
-        await _store.DeleteAsync("a");
-        await _store.PutAsync("a", TestData.Bytes(20, seed: 2));
+        await _sideFiles.DeleteAsync("a");
+        await _sideFiles.PutAsync("a", TestData.Bytes(20, seed: 2));
         await File.WriteAllBytesAsync(PathsOf("a").Meta, oldMeta);
 
         Assert.Null((await _store.GetPropertiesAsync("a")).Sha256);
+    }
+
+    [Fact]
+    public async Task Metadata_is_an_extended_attribute_of_the_data_file_and_no_side_file_is_written()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // extended attributes are used on Linux only
+        var bytes = TestData.Bytes(10);
+        await _store.PutAsync("a/b", bytes, new BlobPutOptions { ContentType = "application/dicom", Tier = BlobAccessTier.Cool });
+
+        Assert.False(File.Exists(PathsOf("a/b").Meta));
+        Span<byte> value = stackalloc byte[BlobMetadataFile.MaxAttributeBytes];
+        int length = NativeFileSystem.TryGetAttribute(PathsOf("a/b").Data, BlobMetadataFile.AttributeName, value);
+        // Small enough for ext4 to keep inside the inode (no block of its own per blob).
+        Assert.InRange(length, 1, 60);
+        var properties = await _store.GetPropertiesAsync("a/b");
+        Assert.Equal(TestData.Sha256(bytes), properties.Sha256);
+        Assert.Equal("application/dicom", properties.ContentType);
+        Assert.Equal(BlobAccessTier.Cool, properties.Tier);
+        Assert.Equal(_clock.GetUtcNow(), properties.CreatedOn);
+        Assert.Equal(["a/b"], await _store.ListAsync("").Select(b => b.Name).ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_data_folder_whose_metadata_is_in_side_files_reads_the_same_with_attributes_on()
+    {
+        var bytes = TestData.Bytes(10);
+        var put = await _sideFiles.PutAsync("old", bytes, new BlobPutOptions { ContentType = "application/dicom", Tier = BlobAccessTier.Cold });
+        Assert.True(File.Exists(PathsOf("old").Meta));
+
+        var properties = await _store.GetPropertiesAsync("old");
+
+        Assert.Equal(TestData.Sha256(bytes), properties.Sha256);
+        Assert.Equal("application/dicom", properties.ContentType);
+        Assert.Equal(BlobAccessTier.Cold, properties.Tier);
+        Assert.Equal(put.ETag, properties.ETag);
+    }
+
+    [Fact]
+    public async Task A_tier_change_of_a_blob_with_a_side_file_keeps_its_metadata_and_the_new_tier_wins()
+    {
+        var bytes = TestData.Bytes(10);
+        await _sideFiles.PutAsync("old", bytes, new BlobPutOptions { ContentType = "text/x-custom" });
+
+        await _store.SetAccessTierAsync("old", BlobAccessTier.Archive);
+
+        var properties = await _store.GetPropertiesAsync("old");
+        Assert.Equal(BlobAccessTier.Archive, properties.Tier);
+        Assert.Equal(TestData.Sha256(bytes), properties.Sha256);
+        Assert.Equal("text/x-custom", properties.ContentType);
+        Assert.Equal(BlobAccessTier.Archive, (await _sideFiles.GetPropertiesAsync("old")).Tier);
+    }
+
+    [Theory]
+    [InlineData("application/dicom", true)]
+    [InlineData("application/octet-stream", false)]
+    [InlineData("image/jp2; charset=\u00e9", true)]
+    public void The_binary_metadata_form_reads_back_what_was_written(string contentType, bool withSha)
+    {
+        var meta = new BlobMetadataFile(1234567890123, withSha ? TestData.Sha256(TestData.Bytes(3)) : null, contentType,
+            BlobAccessTier.Cold, new DateTimeOffset(2031, 5, 6, 7, 8, 9, 123, TimeSpan.Zero));
+
+        Assert.Equal(meta, BlobMetadataFile.TryParseAttribute(meta.ToAttribute()));
+        Assert.Null(BlobMetadataFile.TryParseAttribute(meta.ToAttribute().AsSpan(0, 10)));
+        byte[] otherFormat = meta.ToAttribute();
+        otherFormat[0] = 2;
+        Assert.Null(BlobMetadataFile.TryParseAttribute(otherFormat));
     }
 
     [Fact]
