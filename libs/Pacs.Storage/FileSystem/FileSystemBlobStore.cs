@@ -38,7 +38,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         _clock = clock ?? TimeProvider.System;
         string root = Path.GetFullPath(options.RootPath);
         Directory.CreateDirectory(root);
-        _layout = new FileSystemLayout(root);
+        _layout = FileSystemLayout.Open(root);
     }
 
     /// <summary>Absolute path of the store's root folder.</summary>
@@ -281,42 +281,33 @@ public sealed class FileSystemBlobStore : IBlobStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit, nameof(pageSize));
         var after = ParseToken(continuationToken);
         var items = new List<BlobProperties>(Math.Min(limit, 1024));
-        string? lastShard = null, lastFile = null;
 
-        foreach (string h0 in SortedShardFolders(RootPath))
+        foreach (string shard in _layout.SortedShards())
         {
-            if (after is { } a0 && string.CompareOrdinal(h0, a0.H0) < 0)
-                continue;
-            foreach (string h1 in SortedShardFolders(Path.Combine(RootPath, h0)))
+            cancellationToken.ThrowIfCancellationRequested();
+            string? resumeAfter = null;
+            if (after is { } a)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                string shard = h0 + "/" + h1;
-                string? resumeAfter = null;
-                if (after is { } a)
-                {
-                    int order = string.CompareOrdinal(shard, a.H0 + "/" + a.H1);
-                    if (order < 0)
-                        continue;
-                    if (order == 0)
-                        resumeAfter = a.File;
-                }
-                foreach (string file in SortedDataFiles(Path.Combine(RootPath, h0, h1)))
-                {
-                    if (resumeAfter is not null && string.CompareOrdinal(file, resumeAfter) <= 0)
-                        continue;
-                    string name = FileSystemLayout.NameOfFile(file);
-                    if (!name.StartsWith(prefix, StringComparison.Ordinal) || !BlobNames.IsValid(name, out _))
-                        continue;
-                    var paths = _layout.For(name);
-                    var info = new FileInfo(paths.Data);
-                    if (!info.Exists)
-                        continue; // deleted while listing
-                    items.Add(Describe(name, paths, info.Length, info.LastWriteTimeUtc));
-                    lastShard = shard;
-                    lastFile = file;
-                    if (items.Count == limit)
-                        return Task.FromResult(new BlobListPage(items, lastShard + "/" + lastFile));
-                }
+                int order = string.CompareOrdinal(shard, a.Shard);
+                if (order < 0)
+                    continue;
+                if (order == 0)
+                    resumeAfter = a.File;
+            }
+            foreach (string file in SortedDataFiles(_layout.FolderOf(shard)))
+            {
+                if (resumeAfter is not null && string.CompareOrdinal(file, resumeAfter) <= 0)
+                    continue;
+                string name = FileSystemLayout.NameOfFile(file);
+                if (!name.StartsWith(prefix, StringComparison.Ordinal) || !BlobNames.IsValid(name, out _))
+                    continue;
+                var paths = _layout.For(name);
+                var info = new FileInfo(paths.Data);
+                if (!info.Exists)
+                    continue; // deleted while listing
+                items.Add(Describe(name, paths, info.Length, info.LastWriteTimeUtc));
+                if (items.Count == limit)
+                    return Task.FromResult(new BlobListPage(items, shard + "/" + file));
             }
         }
         return Task.FromResult(new BlobListPage(items, null));
@@ -332,22 +323,18 @@ public sealed class FileSystemBlobStore : IBlobStore
         ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
         var cutoff = _clock.GetUtcNow().UtcDateTime - olderThan;
         int removed = 0;
-        foreach (string h0 in SortedShardFolders(RootPath))
+        foreach (string shard in _layout.SortedShards())
         {
-            foreach (string h1 in SortedShardFolders(Path.Combine(RootPath, h0)))
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (string path in Directory.EnumerateFiles(_layout.FolderOf(shard)))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                string folder = Path.Combine(RootPath, h0, h1);
-                foreach (string path in Directory.EnumerateFiles(folder))
-                {
-                    string file = Path.GetFileName(path);
-                    bool stale =
-                        (FileSystemLayout.IsTempFile(file) && File.GetLastWriteTimeUtc(path) < cutoff)
-                        || (FileSystemLayout.IsMetaFile(file) && File.GetLastWriteTimeUtc(path) < cutoff
-                            && !File.Exists(path[..^FileSystemLayout.MetaSuffix.Length]));
-                    if (stale && TryDelete(path))
-                        removed++;
-                }
+                string file = Path.GetFileName(path);
+                bool stale =
+                    (FileSystemLayout.IsTempFile(file) && File.GetLastWriteTimeUtc(path) < cutoff)
+                    || (FileSystemLayout.IsMetaFile(file) && File.GetLastWriteTimeUtc(path) < cutoff
+                        && !File.Exists(path[..^FileSystemLayout.MetaSuffix.Length]));
+                if (stale && TryDelete(path))
+                    removed++;
             }
         }
         return Task.FromResult(removed);
@@ -433,8 +420,9 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     /// <summary>
     /// Creates the blob's shard folder when missing. Returns the folders whose entries changed (the shard's parent, and
-    /// the root when the parent is new too), to be fsynced after the put's rename so that the new folders survive a
-    /// crash along with the blob; syncing them then instead of now shares the journal commit of the rename's sync.
+    /// in the two-level layout the root when the parent is new too), to be fsynced after the put's rename so that the
+    /// new folders survive a crash along with the blob; syncing them then instead of now shares the work of the
+    /// rename's sync.
     /// </summary>
     private string[] EnsureShardDirectory(string name, string directory)
     {
@@ -443,7 +431,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         return StoreIo(name, "create folder", () =>
         {
             string parent = Path.GetDirectoryName(directory)!;
-            bool newParent = !Directory.Exists(parent);
+            bool newParent = _layout.Levels == 2 && !Directory.Exists(parent);
             Directory.CreateDirectory(directory);
             return newParent ? new[] { parent, RootPath } : [parent];
         });
@@ -451,19 +439,6 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     private static string ETagOf(DateTimeOffset created, long size) =>
         string.Create(CultureInfo.InvariantCulture, $"\"{created.UtcTicks:x}-{size:x}\"");
-
-    private static IEnumerable<string> SortedShardFolders(string folder)
-    {
-        if (!Directory.Exists(folder))
-            return [];
-        var names = Directory.EnumerateDirectories(folder)
-            .Select(Path.GetFileName)
-            .Where(n => n is not null && FileSystemLayout.IsShardFolderName(n))
-            .Select(n => n!)
-            .ToList();
-        names.Sort(StringComparer.Ordinal);
-        return names;
-    }
 
     private static List<string> SortedDataFiles(string folder)
     {
@@ -485,14 +460,14 @@ public sealed class FileSystemBlobStore : IBlobStore
         return names;
     }
 
-    private static (string H0, string H1, string File)? ParseToken(string? token)
+    private (string Shard, string File)? ParseToken(string? token)
     {
         if (token is null)
             return null;
-        var parts = token.Split('/', 3);
-        if (parts.Length != 3 || !FileSystemLayout.IsShardFolderName(parts[0]) || !FileSystemLayout.IsShardFolderName(parts[1]))
+        int slash = token.LastIndexOf('/');
+        if (slash <= 0 || slash == token.Length - 1 || !_layout.IsShard(token[..slash]))
             throw new ArgumentException($"'{token}' is not a continuation token of this store.", nameof(token));
-        return (parts[0], parts[1], parts[2]);
+        return (token[..slash], token[(slash + 1)..]);
     }
 
     private static bool TryDelete(string path)
