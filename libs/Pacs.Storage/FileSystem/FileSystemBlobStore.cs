@@ -71,6 +71,16 @@ public sealed class FileSystemBlobStore : IBlobStore
             using (file)
             {
                 using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                if (content is MemoryStream memory && memory.TryGetBuffer(out var whole))
+                {
+                    // Bytes already in memory (a spooled part) are hashed and written as they are, without the copy
+                    // through the buffer; the stream is left at its end as if read.
+                    var rest = whole.AsSpan((int)Math.Min(memory.Position, whole.Count));
+                    sha.AppendData(rest);
+                    WriteAt(name, file, rest, 0);
+                    size = rest.Length;
+                    memory.Seek(0, SeekOrigin.End);
+                }
                 while (true)
                 {
                     // Errors of the caller's stream propagate as they are; only the store's own I/O is wrapped.

@@ -200,6 +200,23 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_put_from_a_memory_stream_stores_the_bytes_from_its_position_on_and_leaves_it_at_its_end(bool visibleBuffer)
+    {
+        var bytes = TestData.Bytes(1000);
+        using var source = new MemoryStream(bytes, 100, 800, writable: false, publiclyVisible: visibleBuffer) { Position = 50 };
+
+        var put = await _store.PutAsync("m", source);
+
+        var expected = bytes.AsSpan(150, 750).ToArray();
+        Assert.Equal(750, put.SizeBytes);
+        Assert.Equal(TestData.Sha256(expected), put.Sha256);
+        Assert.Equal(expected, await ReadAllAsync(_store, "m"));
+        Assert.Equal(source.Length, source.Position);
+    }
+
+    [Theory]
     [InlineData("application/dicom", true)]
     [InlineData("application/octet-stream", false)]
     [InlineData("image/jp2; charset=\u00e9", true)]
