@@ -250,12 +250,14 @@ public sealed class FileSystemBlobStore : IBlobStore
         var info = new FileInfo(paths.Data);
         if (!info.Exists)
             throw new BlobNotFoundException(name, RootPath, null);
-        var meta = ReadMetadata(paths, info.Length)
+        var meta = ReadMetadata(paths, info.Length, out bool fromAttribute)
             ?? new BlobMetadataFile(info.Length, null, DefaultContentType, BlobAccessTier.Hot, info.LastWriteTimeUtc);
         if (meta.Tier == tier)
             return Task.CompletedTask;
         meta = meta with { Tier = tier };
-        if (UseAttributes && StoreIo(name, "write metadata",
+        // Where the metadata is an attribute it must stay one (a side file beside it would not be read), whatever this
+        // store writes for new blobs.
+        if ((UseAttributes || fromAttribute) && StoreIo(name, "write metadata",
                 () => NativeFileSystem.TrySetAttributeDurably(paths.Data, BlobMetadataFile.AttributeName, meta.ToAttribute())))
         {
             // The attribute is read first; a metadata file of an earlier version of the store would only repeat the old tier.
@@ -352,7 +354,7 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     private BlobProperties Describe(string name, BlobPaths paths, long size, DateTime lastWriteUtc)
     {
-        var meta = ReadMetadata(paths, size);
+        var meta = ReadMetadata(paths, size, out _);
         var created = meta?.CreatedOn ?? new DateTimeOffset(lastWriteUtc, TimeSpan.Zero);
         return new BlobProperties(name, size, meta?.Sha256, meta?.ContentType ?? DefaultContentType, created,
             meta?.Tier ?? BlobAccessTier.Hot, ETagOf(created, size));
@@ -362,12 +364,13 @@ public sealed class FileSystemBlobStore : IBlobStore
     /// The blob's metadata: its attribute (what this store writes where it can), else the side file (what data folders
     /// of earlier versions, and file systems without attributes, have); null when neither is there and valid.
     /// </summary>
-    private static BlobMetadataFile? ReadMetadata(BlobPaths paths, long dataSize)
+    private static BlobMetadataFile? ReadMetadata(BlobPaths paths, long dataSize, out bool fromAttribute)
     {
         Span<byte> attribute = stackalloc byte[BlobMetadataFile.MaxAttributeBytes];
         int length = NativeFileSystem.TryGetAttribute(paths.Data, BlobMetadataFile.AttributeName, attribute);
-        if (length > 0 && BlobMetadataFile.TryParseAttribute(attribute[..length]) is { } fromAttribute && fromAttribute.SizeBytes == dataSize)
-            return fromAttribute;
+        fromAttribute = length > 0;
+        if (length > 0 && BlobMetadataFile.TryParseAttribute(attribute[..length]) is { } parsed && parsed.SizeBytes == dataSize)
+            return parsed;
         byte[] bytes;
         try
         {

@@ -199,6 +199,19 @@ public sealed class FileSystemBlobStoreTests : IDisposable
         Assert.Equal(BlobAccessTier.Archive, (await _sideFiles.GetPropertiesAsync("old")).Tier);
     }
 
+    [Fact]
+    public async Task A_tier_change_by_a_store_without_attributes_of_a_blob_whose_metadata_is_an_attribute_is_read_back()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // extended attributes are used on Linux only
+        await _store.PutAsync("a", TestData.Bytes(10), new BlobPutOptions { Tier = BlobAccessTier.Hot });
+
+        await _sideFiles.SetAccessTierAsync("a", BlobAccessTier.Cool);
+
+        Assert.Equal(BlobAccessTier.Cool, (await _store.GetPropertiesAsync("a")).Tier);
+        Assert.Equal(BlobAccessTier.Cool, (await _sideFiles.GetPropertiesAsync("a")).Tier);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
