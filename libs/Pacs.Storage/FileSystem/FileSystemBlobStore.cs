@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace Pacs.Storage;
 
@@ -24,6 +25,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     private readonly FileSystemLayout _layout;
     private readonly FileSystemBlobStoreOptions _options;
     private readonly TimeProvider _clock;
+    private volatile bool _attributesUnsupported;
 
     public FileSystemBlobStore(FileSystemBlobStoreOptions options, TimeProvider? clock = null)
     {
@@ -36,7 +38,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         _clock = clock ?? TimeProvider.System;
         string root = Path.GetFullPath(options.RootPath);
         Directory.CreateDirectory(root);
-        _layout = new FileSystemLayout(root);
+        _layout = FileSystemLayout.Open(root);
     }
 
     /// <summary>Absolute path of the store's root folder.</summary>
@@ -61,12 +63,24 @@ public sealed class FileSystemBlobStore : IBlobStore
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.CopyBufferBytes);
         try
         {
-            var newFolders = EnsureShardDirectory(name, paths.Directory);
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var (file, newFolders) = CreateTemp(name, dataTemp, paths.Directory);
+            string hash;
             long size = 0;
-            var file = OpenForWrite(name, dataTemp);
-            await using (file.ConfigureAwait(false))
+            BlobMetadataFile meta;
+            bool metaInAttribute = false;
+            using (file)
             {
+                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                if (content is MemoryStream memory && memory.TryGetBuffer(out var whole))
+                {
+                    // Bytes already in memory (a spooled part) are hashed and written as they are, without the copy
+                    // through the buffer; the stream is left at its end as if read.
+                    var rest = whole.AsSpan((int)Math.Min(memory.Position, whole.Count));
+                    sha.AppendData(rest);
+                    WriteAt(name, file, rest, 0);
+                    size = rest.Length;
+                    memory.Seek(0, SeekOrigin.End);
+                }
                 while (true)
                 {
                     // Errors of the caller's stream propagate as they are; only the store's own I/O is wrapped.
@@ -74,29 +88,39 @@ public sealed class FileSystemBlobStore : IBlobStore
                     if (n == 0)
                         break;
                     sha.AppendData(buffer, 0, n);
-                    await StoreIo(name, "write", () => file.WriteAsync(buffer.AsMemory(0, n), cancellationToken))
-                        .ConfigureAwait(false);
+                    // A plain write at the offset: the bytes go to the page cache and a regular file's write does not
+                    // block on the device, so handing it to the thread pool (what an asynchronous write does on Unix)
+                    // would only add a thread hop per buffer.
+                    WriteAt(name, file, buffer.AsSpan(0, n), size);
                     size += n;
                 }
                 cancellationToken.ThrowIfCancellationRequested();
+                hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+                meta = new BlobMetadataFile(size, hash, contentType, tier, _clock.GetUtcNow());
+                // Not made durable on its own: the metadata only repeats what the caller already knows (the archive's
+                // index holds size and SHA-256). A crash may lose it; that reads as "no metadata" (tier Hot, SHA-256
+                // unknown). As an attribute of the temporary file it takes the final name with the data, in one step.
+                if (UseAttributes)
+                    metaInAttribute = StoreIo(name, "write metadata", () => TrySetAttribute(file, meta, dataTemp));
                 // The data (and the size, which fdatasync includes) must be on disk before the file takes its final
                 // name: never a half-written object under that name.
-                StoreIo(name, "sync", () => NativeFileSystem.SyncData(file));
+                StoreIo(name, "sync", () => NativeFileSystem.SyncData(file, dataTemp));
             }
 
-            string hash = Convert.ToHexStringLower(sha.GetHashAndReset());
-            var meta = new BlobMetadataFile(size, hash, contentType, tier, _clock.GetUtcNow());
-            // Not fsynced: the side file only repeats what the caller already knows (the archive's index holds size and
-            // SHA-256). A crash may lose it or leave it torn; either reads as "no metadata" (tier Hot, SHA-256 unknown),
-            // since a torn file does not parse and one of another size is ignored. It saves an fsync per put.
-            metaTemp = WriteTempMetadata(name, paths.Meta, meta, durable: false);
+            // A side file where the file system keeps no attributes: it repeats the same, and a torn one (a crash) does
+            // not parse or is of another size, so it reads as "no metadata" too.
+            if (!metaInAttribute)
+                metaTemp = WriteTempMetadata(name, paths.Meta, meta, durable: false);
 
             if (!StoreIo(name, "rename", () => NativeFileSystem.TryMoveNoReplace(dataTemp, paths.Data)))
                 throw new BlobAlreadyExistsException(name, RootPath, null);
             committed = true;
-            // The metadata goes in only after the data: a metadata file never stands without its blob.
-            StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
-            metaTemp = null;
+            if (metaTemp is not null)
+            {
+                // The metadata goes in only after the data: a metadata file never stands without its blob.
+                StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
+                metaTemp = null;
+            }
             // One fsync makes the rename durable; folders made for this put follow, child before parent (on a journalling
             // file system the first sync has usually committed them already, and the others return at once).
             StoreIo(name, "sync", () =>
@@ -114,6 +138,32 @@ public sealed class FileSystemBlobStore : IBlobStore
                 TryDelete(dataTemp);
             if (metaTemp is not null)
                 TryDelete(metaTemp);
+        }
+    }
+
+    private bool UseAttributes => _options.UseExtendedAttributes && !_attributesUnsupported;
+
+    /// <summary>
+    /// Sets the metadata attribute; false (and from then on side files for this store) when the file system keeps no
+    /// attributes, so that a data folder on such a file system costs one failed call, not one per put.
+    /// </summary>
+    private bool TrySetAttribute(SafeFileHandle file, BlobMetadataFile meta, string path)
+    {
+        if (NativeFileSystem.TrySetAttribute(file, BlobMetadataFile.AttributeName, meta.ToAttribute(), path))
+            return true;
+        _attributesUnsupported = true;
+        return false;
+    }
+
+    private void WriteAt(string name, SafeFileHandle file, ReadOnlySpan<byte> bytes, long offset)
+    {
+        try
+        {
+            RandomAccess.Write(file, bytes, offset);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(name, "write", e);
         }
     }
 
@@ -200,11 +250,22 @@ public sealed class FileSystemBlobStore : IBlobStore
         var info = new FileInfo(paths.Data);
         if (!info.Exists)
             throw new BlobNotFoundException(name, RootPath, null);
-        var meta = ReadMetadata(paths, info.Length)
+        var meta = ReadMetadata(paths, info.Length, out bool fromAttribute)
             ?? new BlobMetadataFile(info.Length, null, DefaultContentType, BlobAccessTier.Hot, info.LastWriteTimeUtc);
         if (meta.Tier == tier)
             return Task.CompletedTask;
-        string temp = WriteTempMetadata(name, paths.Meta, meta with { Tier = tier });
+        meta = meta with { Tier = tier };
+        // Where the metadata is an attribute it must stay one (a side file beside it would not be read), whatever this
+        // store writes for new blobs.
+        if ((UseAttributes || fromAttribute) && StoreIo(name, "write metadata",
+                () => NativeFileSystem.TrySetAttributeDurably(paths.Data, BlobMetadataFile.AttributeName, meta.ToAttribute())))
+        {
+            // The attribute is read first; a metadata file of an earlier version of the store would only repeat the old tier.
+            if (File.Exists(paths.Meta))
+                StoreIo(name, "delete metadata", () => File.Delete(paths.Meta));
+            return Task.CompletedTask;
+        }
+        string temp = WriteTempMetadata(name, paths.Meta, meta);
         try
         {
             StoreIo(name, "rename", () =>
@@ -232,42 +293,33 @@ public sealed class FileSystemBlobStore : IBlobStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit, nameof(pageSize));
         var after = ParseToken(continuationToken);
         var items = new List<BlobProperties>(Math.Min(limit, 1024));
-        string? lastShard = null, lastFile = null;
 
-        foreach (string h0 in SortedShardFolders(RootPath))
+        foreach (string shard in _layout.SortedShards())
         {
-            if (after is { } a0 && string.CompareOrdinal(h0, a0.H0) < 0)
-                continue;
-            foreach (string h1 in SortedShardFolders(Path.Combine(RootPath, h0)))
+            cancellationToken.ThrowIfCancellationRequested();
+            string? resumeAfter = null;
+            if (after is { } a)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                string shard = h0 + "/" + h1;
-                string? resumeAfter = null;
-                if (after is { } a)
-                {
-                    int order = string.CompareOrdinal(shard, a.H0 + "/" + a.H1);
-                    if (order < 0)
-                        continue;
-                    if (order == 0)
-                        resumeAfter = a.File;
-                }
-                foreach (string file in SortedDataFiles(Path.Combine(RootPath, h0, h1)))
-                {
-                    if (resumeAfter is not null && string.CompareOrdinal(file, resumeAfter) <= 0)
-                        continue;
-                    string name = FileSystemLayout.NameOfFile(file);
-                    if (!name.StartsWith(prefix, StringComparison.Ordinal) || !BlobNames.IsValid(name, out _))
-                        continue;
-                    var paths = _layout.For(name);
-                    var info = new FileInfo(paths.Data);
-                    if (!info.Exists)
-                        continue; // deleted while listing
-                    items.Add(Describe(name, paths, info.Length, info.LastWriteTimeUtc));
-                    lastShard = shard;
-                    lastFile = file;
-                    if (items.Count == limit)
-                        return Task.FromResult(new BlobListPage(items, lastShard + "/" + lastFile));
-                }
+                int order = string.CompareOrdinal(shard, a.Shard);
+                if (order < 0)
+                    continue;
+                if (order == 0)
+                    resumeAfter = a.File;
+            }
+            foreach (string file in SortedDataFiles(_layout.FolderOf(shard)))
+            {
+                if (resumeAfter is not null && string.CompareOrdinal(file, resumeAfter) <= 0)
+                    continue;
+                string name = FileSystemLayout.NameOfFile(file);
+                if (!name.StartsWith(prefix, StringComparison.Ordinal) || !BlobNames.IsValid(name, out _))
+                    continue;
+                var paths = _layout.For(name);
+                var info = new FileInfo(paths.Data);
+                if (!info.Exists)
+                    continue; // deleted while listing
+                items.Add(Describe(name, paths, info.Length, info.LastWriteTimeUtc));
+                if (items.Count == limit)
+                    return Task.FromResult(new BlobListPage(items, shard + "/" + file));
             }
         }
         return Task.FromResult(new BlobListPage(items, null));
@@ -283,22 +335,18 @@ public sealed class FileSystemBlobStore : IBlobStore
         ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
         var cutoff = _clock.GetUtcNow().UtcDateTime - olderThan;
         int removed = 0;
-        foreach (string h0 in SortedShardFolders(RootPath))
+        foreach (string shard in _layout.SortedShards())
         {
-            foreach (string h1 in SortedShardFolders(Path.Combine(RootPath, h0)))
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (string path in Directory.EnumerateFiles(_layout.FolderOf(shard)))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                string folder = Path.Combine(RootPath, h0, h1);
-                foreach (string path in Directory.EnumerateFiles(folder))
-                {
-                    string file = Path.GetFileName(path);
-                    bool stale =
-                        (FileSystemLayout.IsTempFile(file) && File.GetLastWriteTimeUtc(path) < cutoff)
-                        || (FileSystemLayout.IsMetaFile(file) && File.GetLastWriteTimeUtc(path) < cutoff
-                            && !File.Exists(path[..^FileSystemLayout.MetaSuffix.Length]));
-                    if (stale && TryDelete(path))
-                        removed++;
-                }
+                string file = Path.GetFileName(path);
+                bool stale =
+                    (FileSystemLayout.IsTempFile(file) && File.GetLastWriteTimeUtc(path) < cutoff)
+                    || (FileSystemLayout.IsMetaFile(file) && File.GetLastWriteTimeUtc(path) < cutoff
+                        && !File.Exists(path[..^FileSystemLayout.MetaSuffix.Length]));
+                if (stale && TryDelete(path))
+                    removed++;
             }
         }
         return Task.FromResult(removed);
@@ -306,14 +354,23 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     private BlobProperties Describe(string name, BlobPaths paths, long size, DateTime lastWriteUtc)
     {
-        var meta = ReadMetadata(paths, size);
+        var meta = ReadMetadata(paths, size, out _);
         var created = meta?.CreatedOn ?? new DateTimeOffset(lastWriteUtc, TimeSpan.Zero);
         return new BlobProperties(name, size, meta?.Sha256, meta?.ContentType ?? DefaultContentType, created,
             meta?.Tier ?? BlobAccessTier.Hot, ETagOf(created, size));
     }
 
-    private static BlobMetadataFile? ReadMetadata(BlobPaths paths, long dataSize)
+    /// <summary>
+    /// The blob's metadata: its attribute (what this store writes where it can), else the side file (what data folders
+    /// of earlier versions, and file systems without attributes, have); null when neither is there and valid.
+    /// </summary>
+    private static BlobMetadataFile? ReadMetadata(BlobPaths paths, long dataSize, out bool fromAttribute)
     {
+        Span<byte> attribute = stackalloc byte[BlobMetadataFile.MaxAttributeBytes];
+        int length = NativeFileSystem.TryGetAttribute(paths.Data, BlobMetadataFile.AttributeName, attribute);
+        fromAttribute = length > 0;
+        if (length > 0 && BlobMetadataFile.TryParseAttribute(attribute[..length]) is { } parsed && parsed.SizeBytes == dataSize)
+            return parsed;
         byte[] bytes;
         try
         {
@@ -348,11 +405,25 @@ public sealed class FileSystemBlobStore : IBlobStore
         return temp;
     }
 
-    private static FileStream OpenForWrite(string name, string path)
+    /// <summary>
+    /// Creates the temporary file (O_CREAT|O_EXCL), and the shard folder first when it is missing: tried directly, since
+    /// the folder mostly exists, so that an existing one costs no extra lookup. Returns the folders to fsync after the
+    /// rename (see <see cref="EnsureShardDirectory"/>).
+    /// </summary>
+    private (SafeFileHandle File, string[] NewFolders) CreateTemp(string name, string path, string directory)
     {
+        string[] newFolders = [];
         try
         {
-            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1);
+            try
+            {
+                return (File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None), newFolders);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                newFolders = EnsureShardDirectory(name, directory);
+                return (File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None), newFolders);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -362,8 +433,9 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     /// <summary>
     /// Creates the blob's shard folder when missing. Returns the folders whose entries changed (the shard's parent, and
-    /// the root when the parent is new too), to be fsynced after the put's rename so that the new folders survive a
-    /// crash along with the blob; syncing them then instead of now shares the journal commit of the rename's sync.
+    /// in the two-level layout the root when the parent is new too), to be fsynced after the put's rename so that the
+    /// new folders survive a crash along with the blob; syncing them then instead of now shares the work of the
+    /// rename's sync.
     /// </summary>
     private string[] EnsureShardDirectory(string name, string directory)
     {
@@ -372,7 +444,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         return StoreIo(name, "create folder", () =>
         {
             string parent = Path.GetDirectoryName(directory)!;
-            bool newParent = !Directory.Exists(parent);
+            bool newParent = _layout.Levels == 2 && !Directory.Exists(parent);
             Directory.CreateDirectory(directory);
             return newParent ? new[] { parent, RootPath } : [parent];
         });
@@ -380,19 +452,6 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     private static string ETagOf(DateTimeOffset created, long size) =>
         string.Create(CultureInfo.InvariantCulture, $"\"{created.UtcTicks:x}-{size:x}\"");
-
-    private static IEnumerable<string> SortedShardFolders(string folder)
-    {
-        if (!Directory.Exists(folder))
-            return [];
-        var names = Directory.EnumerateDirectories(folder)
-            .Select(Path.GetFileName)
-            .Where(n => n is not null && FileSystemLayout.IsShardFolderName(n))
-            .Select(n => n!)
-            .ToList();
-        names.Sort(StringComparer.Ordinal);
-        return names;
-    }
 
     private static List<string> SortedDataFiles(string folder)
     {
@@ -414,14 +473,14 @@ public sealed class FileSystemBlobStore : IBlobStore
         return names;
     }
 
-    private static (string H0, string H1, string File)? ParseToken(string? token)
+    private (string Shard, string File)? ParseToken(string? token)
     {
         if (token is null)
             return null;
-        var parts = token.Split('/', 3);
-        if (parts.Length != 3 || !FileSystemLayout.IsShardFolderName(parts[0]) || !FileSystemLayout.IsShardFolderName(parts[1]))
+        int slash = token.LastIndexOf('/');
+        if (slash <= 0 || slash == token.Length - 1 || !_layout.IsShard(token[..slash]))
             throw new ArgumentException($"'{token}' is not a continuation token of this store.", nameof(token));
-        return (parts[0], parts[1], parts[2]);
+        return (token[..slash], token[(slash + 1)..]);
     }
 
     private static bool TryDelete(string path)

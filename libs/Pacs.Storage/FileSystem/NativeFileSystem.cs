@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Pacs.Storage;
 
 /// <summary>
 /// The POSIX calls .NET does not expose: fsync of a directory (so a rename or unlink inside it survives a power
-/// loss), rename that refuses to replace an existing target, and hard links. Linux only; elsewhere the callers fall
-/// back to what .NET offers. Public for the other durable writers of the project (the DIMSE gateway's spool).
+/// loss), rename that refuses to replace an existing target, hard links and extended attributes. Linux only; elsewhere
+/// the callers fall back to what .NET offers. Public for the other durable writers of the project (the DIMSE gateway's spool).
 /// </summary>
 public static partial class NativeFileSystem
 {
@@ -18,6 +19,8 @@ public static partial class NativeFileSystem
     private const int ErrnoPermission = 1;
     private const int ErrnoCrossDevice = 18;
     private const int ErrnoTooManyLinks = 31;
+    private const int ErrnoTooBig = 7;
+    private const int ErrnoNoSpace = 28;
 
     // fcntl.h: O_CLOEXEC is 02000000 on every Linux architecture .NET runs on; O_DIRECTORY is 0200000 on x86 and
     // x64 but 040000 on ARM and ARM64.
@@ -59,25 +62,94 @@ public static partial class NativeFileSystem
     /// </summary>
     public static void SyncData(FileStream file)
     {
+        ArgumentNullException.ThrowIfNull(file);
         file.Flush(flushToDisk: false);
+        SyncData(file.SafeFileHandle, file.Name);
+    }
+
+    /// <summary>
+    /// <see cref="SyncData(FileStream)"/> for a handle written with <see cref="RandomAccess"/> (nothing buffered in
+    /// process); <paramref name="path"/> only names the file in an error.
+    /// </summary>
+    public static void SyncData(SafeFileHandle handle, string path)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
         if (!OperatingSystem.IsLinux())
         {
-            file.Flush(flushToDisk: true);
+            RandomAccess.FlushToDisk(handle);
             return;
         }
         bool added = false;
-        var handle = file.SafeFileHandle;
         try
         {
             handle.DangerousAddRef(ref added);
             if (Fdatasync((int)handle.DangerousGetHandle()) != 0)
-                throw new IOException($"fdatasync of '{file.Name}' failed: {Marshal.GetLastPInvokeErrorMessage()}");
+                throw new IOException($"fdatasync of '{path}' failed: {Marshal.GetLastPInvokeErrorMessage()}");
         }
         finally
         {
             if (added)
                 handle.DangerousRelease();
         }
+    }
+
+    /// <summary>
+    /// Sets the extended attribute <paramref name="name"/> (with its namespace, e.g. <c>user.x</c>) of an open file
+    /// (fsetxattr). False when the platform or the file system does not keep such attributes, or not one of this
+    /// size (ENOTSUP, E2BIG, ENOSPC), so that the caller keeps the value elsewhere; other errors throw.
+    /// </summary>
+    public static bool TrySetAttribute(SafeFileHandle handle, string name, ReadOnlySpan<byte> value, string path)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (!OperatingSystem.IsLinux())
+            return false;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (FSetXattr((int)handle.DangerousGetHandle(), name, value, (nuint)value.Length, 0) == 0)
+                return true;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ErrnoNotSupported or ErrnoTooBig or ErrnoNoSpace or ErrnoPermission)
+                return false;
+            throw new IOException($"Cannot set attribute {name} of '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+        finally
+        {
+            if (added)
+                handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// Reads the extended attribute <paramref name="name"/> of <paramref name="path"/> into <paramref name="value"/>
+    /// (getxattr): its length, or -1 when the file has none of that name, the file is gone, the attribute is longer
+    /// than the buffer, or the platform keeps no such attributes. Never throws for the file's state: a caller that
+    /// cannot read the attribute treats the value as unknown.
+    /// </summary>
+    public static int TryGetAttribute(string path, string name, Span<byte> value)
+    {
+        if (!OperatingSystem.IsLinux())
+            return -1;
+        nint n = GetXattr(path, name, value, (nuint)value.Length);
+        if (n >= 0)
+            return (int)n;
+        // ENODATA, ERANGE, ENOTSUP, ENOENT …: all read as "no value".
+        return -1;
+    }
+
+    /// <summary>
+    /// Sets the extended attribute <paramref name="name"/> of the file at <paramref name="path"/> and makes it durable
+    /// (open, fsetxattr, fsync). False when the file system keeps no such attributes (see
+    /// <see cref="TrySetAttribute"/>).
+    /// </summary>
+    public static bool TrySetAttributeDurably(string path, string name, ReadOnlySpan<byte> value)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        if (!TrySetAttribute(handle, name, value, path))
+            return false;
+        RandomAccess.FlushToDisk(handle);
+        return true;
     }
 
     /// <summary>
@@ -136,6 +208,12 @@ public static partial class NativeFileSystem
             return false;
         throw new IOException($"Linking '{target}' to '{source}' failed: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
+
+    [LibraryImport("libc", EntryPoint = "fsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int FSetXattr(int fd, string name, ReadOnlySpan<byte> value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "getxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetXattr(string path, string name, Span<byte> value, nuint size);
 
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Link(string oldPath, string newPath);

@@ -20,7 +20,7 @@ public sealed class FileSystemBlobStoreContractTests(ITestOutputHelper output) :
     protected override Task AssertNoTraceAsync(IBlobStore store, string name)
     {
         var fs = (FileSystemBlobStore)store;
-        var paths = new FileSystemLayout(fs.RootPath).For(name);
+        var paths = FileSystemLayout.Open(fs.RootPath).For(name);
         string stem = Path.GetFileName(paths.Data);
         var leftovers = Directory.Exists(paths.Directory)
             ? Directory.EnumerateFiles(paths.Directory).Where(f => Path.GetFileName(f).StartsWith(stem, StringComparison.Ordinal)).ToList()

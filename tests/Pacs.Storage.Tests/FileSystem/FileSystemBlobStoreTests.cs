@@ -9,29 +9,33 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     private readonly FakeClock _clock = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly FileSystemBlobStore _store;
 
+    // Metadata in side files, as data folders of earlier versions (and file systems without extended attributes) have.
+    private readonly FileSystemBlobStore _sideFiles;
+
     public FileSystemBlobStoreTests()
     {
         _store = new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = _root, ListPageSize = 2 }, _clock);
+        _sideFiles = new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = _root, ListPageSize = 2, UseExtendedAttributes = false }, _clock);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private BlobPaths PathsOf(string name) => new FileSystemLayout(_root).For(name);
+    private BlobPaths PathsOf(string name) => FileSystemLayout.Open(_root).For(name);
 
     [Fact]
-    public async Task A_blob_is_one_file_in_a_two_level_hex_shard_folder_named_after_the_blob()
+    public async Task A_blob_is_one_file_in_a_hex_shard_folder_named_after_the_blob()
     {
         await _store.PutAsync("instances/1.2.840.10008.1/v000001", TestData.Bytes(10));
 
         string file = Assert.Single(Directory.GetFiles(_root, "*", SearchOption.AllDirectories),
-            f => !f.EndsWith("~meta", StringComparison.Ordinal));
+            f => !f.EndsWith("~meta", StringComparison.Ordinal) && Path.GetDirectoryName(f) != _root);
         string relative = Path.GetRelativePath(_root, file);
         var parts = relative.Split(Path.DirectorySeparatorChar);
-        Assert.Equal(3, parts.Length);
+        Assert.Equal(2, parts.Length);
         Assert.Matches("^[0-9a-f]{2}$", parts[0]);
-        Assert.Matches("^[0-9a-f]{2}$", parts[1]);
-        Assert.Equal("instances+1.2.840.10008.1+v000001", parts[2]);
+        Assert.Equal("instances+1.2.840.10008.1+v000001", parts[1]);
         Assert.Equal(TestData.Bytes(10), await File.ReadAllBytesAsync(file));
+        Assert.Equal("2", (await File.ReadAllTextAsync(Path.Combine(_root, FileSystemLayout.MarkerFileName))).Trim());
     }
 
     [Fact]
@@ -40,16 +44,72 @@ public sealed class FileSystemBlobStoreTests : IDisposable
         for (int i = 0; i < 200; i++)
             await _store.PutAsync($"instances/1.2.3.{i}/v000001", new byte[] { 1 });
 
-        int folders = Directory.GetDirectories(_root, "*", SearchOption.AllDirectories).Count(d => Path.GetFileName(d).Length == 2
-            && Path.GetFileName(Path.GetDirectoryName(d)!)!.Length == 2);
-        Assert.True(folders > 150, $"200 blobs landed in only {folders} shard folders");
+        int folders = Directory.GetDirectories(_root).Count(d => Path.GetFileName(d).Length == 2);
+        // 200 names over 256 folders fill about 140 of them when the hash spreads them evenly.
+        Assert.True(folders > 110, $"200 blobs landed in only {folders} shard folders");
+    }
+
+    [Fact]
+    public async Task A_data_folder_of_the_earlier_two_level_layout_is_read_listed_and_written_in_that_layout()
+    {
+        // What an earlier version left: h0/h1 folders, a metadata side file, no layout marker.
+        string root = Directory.CreateTempSubdirectory("pacs-fs-legacy-").FullName;
+        try
+        {
+            var old = new FileSystemLayout(root, levels: 2).For("instances/1.2.3/v000001");
+            Directory.CreateDirectory(old.Directory);
+            await File.WriteAllBytesAsync(old.Data, TestData.Bytes(10));
+            var meta = new BlobMetadataFile(10, TestData.Sha256(TestData.Bytes(10)), "application/dicom", BlobAccessTier.Hot, _clock.GetUtcNow());
+            await File.WriteAllBytesAsync(old.Meta, meta.ToUtf8());
+
+            var store = new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = root, ListPageSize = 1 }, _clock);
+            await store.PutAsync("instances/1.2.4/v000001", TestData.Bytes(5));
+
+            Assert.False(File.Exists(Path.Combine(root, FileSystemLayout.MarkerFileName)));
+            Assert.Equal(TestData.Bytes(10), await ReadAllAsync(store, "instances/1.2.3/v000001"));
+            Assert.Equal(TestData.Sha256(TestData.Bytes(10)), (await store.GetPropertiesAsync("instances/1.2.3/v000001")).Sha256);
+            Assert.Equal(["instances/1.2.3/v000001", "instances/1.2.4/v000001"],
+                (await store.ListAsync("instances/").Select(b => b.Name).ToListAsync()).Order(StringComparer.Ordinal));
+            Assert.True(File.Exists(new FileSystemLayout(root, levels: 2).For("instances/1.2.4/v000001").Data));
+            Assert.True(await store.DeleteAsync("instances/1.2.3/v000001"));
+            Assert.False(File.Exists(old.Data));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_layout_marker_this_version_does_not_know_is_refused_rather_than_misread()
+    {
+        string root = Directory.CreateTempSubdirectory("pacs-fs-future-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, FileSystemLayout.MarkerFileName), "9\n");
+
+            var e = Assert.Throws<InvalidOperationException>(() => new FileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = root }));
+            Assert.Contains("layout '9'", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(IBlobStore store, string name)
+    {
+        await using var read = await store.OpenReadAsync(name);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        return copy.ToArray();
     }
 
     [Fact]
     public async Task Metadata_file_beside_the_blob_holds_sha256_content_type_tier_and_time()
     {
         var bytes = TestData.Bytes(10);
-        await _store.PutAsync("a/b", bytes, new BlobPutOptions { ContentType = "application/dicom" });
+        await _sideFiles.PutAsync("a/b", bytes, new BlobPutOptions { ContentType = "application/dicom" });
 
         string json = await File.ReadAllTextAsync(PathsOf("a/b").Meta);
 
@@ -63,7 +123,7 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     [Fact]
     public async Task Blob_whose_metadata_file_was_lost_still_reads_with_sha256_unknown_and_tier_hot()
     {
-        await _store.PutAsync("a", TestData.Bytes(10), new BlobPutOptions { Tier = BlobAccessTier.Cool });
+        await _sideFiles.PutAsync("a", TestData.Bytes(10), new BlobPutOptions { Tier = BlobAccessTier.Cool });
         File.Delete(PathsOf("a").Meta);
 
         var properties = await _store.GetPropertiesAsync("a");
@@ -72,20 +132,117 @@ public sealed class FileSystemBlobStoreTests : IDisposable
         Assert.Equal(BlobAccessTier.Hot, properties.Tier);
         Assert.Equal(10, properties.SizeBytes);
         Assert.Equal("application/octet-stream", properties.ContentType);
-        await _store.SetAccessTierAsync("a", BlobAccessTier.Archive);
+        await _sideFiles.SetAccessTierAsync("a", BlobAccessTier.Archive);
         Assert.Equal(BlobAccessTier.Archive, (await _store.GetPropertiesAsync("a")).Tier);
     }
 
     [Fact]
     public async Task Metadata_file_left_from_an_earlier_blob_of_another_size_is_ignored()
     {
-        await _store.PutAsync("a", TestData.Bytes(10, seed: 1));
+        await _sideFiles.PutAsync("a", TestData.Bytes(10, seed: 1));
         byte[] oldMeta = await File.ReadAllBytesAsync(PathsOf("a").Meta);
-        await _store.DeleteAsync("a");
-        await _store.PutAsync("a", TestData.Bytes(20, seed: 2));
+        await _sideFiles.DeleteAsync("a");
+        await _sideFiles.PutAsync("a", TestData.Bytes(20, seed: 2));
         await File.WriteAllBytesAsync(PathsOf("a").Meta, oldMeta);
 
         Assert.Null((await _store.GetPropertiesAsync("a")).Sha256);
+    }
+
+    [Fact]
+    public async Task Metadata_is_an_extended_attribute_of_the_data_file_and_no_side_file_is_written()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // extended attributes are used on Linux only
+        var bytes = TestData.Bytes(10);
+        await _store.PutAsync("a/b", bytes, new BlobPutOptions { ContentType = "application/dicom", Tier = BlobAccessTier.Cool });
+
+        Assert.False(File.Exists(PathsOf("a/b").Meta));
+        Span<byte> value = stackalloc byte[BlobMetadataFile.MaxAttributeBytes];
+        int length = NativeFileSystem.TryGetAttribute(PathsOf("a/b").Data, BlobMetadataFile.AttributeName, value);
+        // Small enough for ext4 to keep inside the inode (no block of its own per blob).
+        Assert.InRange(length, 1, 60);
+        var properties = await _store.GetPropertiesAsync("a/b");
+        Assert.Equal(TestData.Sha256(bytes), properties.Sha256);
+        Assert.Equal("application/dicom", properties.ContentType);
+        Assert.Equal(BlobAccessTier.Cool, properties.Tier);
+        Assert.Equal(_clock.GetUtcNow(), properties.CreatedOn);
+        Assert.Equal(["a/b"], await _store.ListAsync("").Select(b => b.Name).ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_data_folder_whose_metadata_is_in_side_files_reads_the_same_with_attributes_on()
+    {
+        var bytes = TestData.Bytes(10);
+        var put = await _sideFiles.PutAsync("old", bytes, new BlobPutOptions { ContentType = "application/dicom", Tier = BlobAccessTier.Cold });
+        Assert.True(File.Exists(PathsOf("old").Meta));
+
+        var properties = await _store.GetPropertiesAsync("old");
+
+        Assert.Equal(TestData.Sha256(bytes), properties.Sha256);
+        Assert.Equal("application/dicom", properties.ContentType);
+        Assert.Equal(BlobAccessTier.Cold, properties.Tier);
+        Assert.Equal(put.ETag, properties.ETag);
+    }
+
+    [Fact]
+    public async Task A_tier_change_of_a_blob_with_a_side_file_keeps_its_metadata_and_the_new_tier_wins()
+    {
+        var bytes = TestData.Bytes(10);
+        await _sideFiles.PutAsync("old", bytes, new BlobPutOptions { ContentType = "text/x-custom" });
+
+        await _store.SetAccessTierAsync("old", BlobAccessTier.Archive);
+
+        var properties = await _store.GetPropertiesAsync("old");
+        Assert.Equal(BlobAccessTier.Archive, properties.Tier);
+        Assert.Equal(TestData.Sha256(bytes), properties.Sha256);
+        Assert.Equal("text/x-custom", properties.ContentType);
+        Assert.Equal(BlobAccessTier.Archive, (await _sideFiles.GetPropertiesAsync("old")).Tier);
+    }
+
+    [Fact]
+    public async Task A_tier_change_by_a_store_without_attributes_of_a_blob_whose_metadata_is_an_attribute_is_read_back()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // extended attributes are used on Linux only
+        await _store.PutAsync("a", TestData.Bytes(10), new BlobPutOptions { Tier = BlobAccessTier.Hot });
+
+        await _sideFiles.SetAccessTierAsync("a", BlobAccessTier.Cool);
+
+        Assert.Equal(BlobAccessTier.Cool, (await _store.GetPropertiesAsync("a")).Tier);
+        Assert.Equal(BlobAccessTier.Cool, (await _sideFiles.GetPropertiesAsync("a")).Tier);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_put_from_a_memory_stream_stores_the_bytes_from_its_position_on_and_leaves_it_at_its_end(bool visibleBuffer)
+    {
+        var bytes = TestData.Bytes(1000);
+        using var source = new MemoryStream(bytes, 100, 800, writable: false, publiclyVisible: visibleBuffer) { Position = 50 };
+
+        var put = await _store.PutAsync("m", source);
+
+        var expected = bytes.AsSpan(150, 750).ToArray();
+        Assert.Equal(750, put.SizeBytes);
+        Assert.Equal(TestData.Sha256(expected), put.Sha256);
+        Assert.Equal(expected, await ReadAllAsync(_store, "m"));
+        Assert.Equal(source.Length, source.Position);
+    }
+
+    [Theory]
+    [InlineData("application/dicom", true)]
+    [InlineData("application/octet-stream", false)]
+    [InlineData("image/jp2; charset=\u00e9", true)]
+    public void The_binary_metadata_form_reads_back_what_was_written(string contentType, bool withSha)
+    {
+        var meta = new BlobMetadataFile(1234567890123, withSha ? TestData.Sha256(TestData.Bytes(3)) : null, contentType,
+            BlobAccessTier.Cold, new DateTimeOffset(2031, 5, 6, 7, 8, 9, 123, TimeSpan.Zero));
+
+        Assert.Equal(meta, BlobMetadataFile.TryParseAttribute(meta.ToAttribute()));
+        Assert.Null(BlobMetadataFile.TryParseAttribute(meta.ToAttribute().AsSpan(0, 10)));
+        byte[] otherFormat = meta.ToAttribute();
+        otherFormat[0] = 2;
+        Assert.Null(BlobMetadataFile.TryParseAttribute(otherFormat));
     }
 
     [Fact]
