@@ -194,7 +194,10 @@ public sealed class BatchTests(PostgresServer postgres, RabbitMqServer rabbit)
         for (int i = 0; i < 20; i++)
             await site.IngestAsync(TestDicom.Create(study, i == 7 ? poisoned : good, TestDicom.NewUid(), seed: i));
 
-        await using var node = await Node.StartAsync(site, Node.RabbitBus(rabbit, site), indexer: new IndexerOptions { ReconcileAtStart = false });
+        var bus = Node.RabbitBus(rabbit, site);
+        await using var node = await Node.StartAsync(site, bus, dispatcher: false, indexer: new IndexerOptions { ReconcileAtStart = false });
+        await RabbitQueues.WaitForConsumerAsync(rabbit, site.Prefix + "indexer", Deadline);
+        await using var publisher = await Node.StartAsync(site, bus);
         await Poll.UntilAsync(async () => await rabbit.CountMessagesAsync(site.Prefix + "indexer_error") == 1, Deadline, "the poison event in the error queue");
         await Poll.UntilAsync(() => node.Projector.Applied == 19, Deadline, "the other 19 applied");
 
