@@ -17,8 +17,9 @@ namespace Pacs.Indexer;
 /// Concurrency is as optimistic as EF's concurrency token was: the revisions are read first, and each UPDATE only
 /// matches the row at the revision read (a replica that changed it meanwhile makes it match nothing), each INSERT
 /// only inserts a row nobody inserted meanwhile; either miss throws <see cref="DbUpdateConcurrencyException"/>, and
-/// the caller runs the whole transaction again. On PostgreSQL a concurrent UPDATE of the same row waits for the other
-/// transaction and then re-checks the revision, so a lost race never writes aggregates computed before the winner's.
+/// the caller runs the whole transaction again. On PostgreSQL the existing rows are also locked when their revisions
+/// are read, so replicas take turns rather than conflict; and a statement that had to wait for a row sees, in its own
+/// snapshot taken after the wait, everything the other transaction committed.
 /// </para>
 /// </summary>
 internal sealed class SummarySql(ArchiveDbContext db, bool postgres)
@@ -169,7 +170,12 @@ internal sealed class SummarySql(ArchiveDbContext db, bool postgres)
             names.Add(name);
             AddParameter(command, name, uid);
         }
-        command.CommandText = $"SELECT {key}, revision FROM {table} WHERE {key} IN ({string.Join(", ", names)})";
+        // On PostgreSQL the rows are locked as they are read, in key order (every writer locks them in that order, so
+        // none waits in a circle): a replica applying events of the same series waits here for the other's commit and
+        // then reads its revision, instead of losing the race at the UPDATE and running its transaction again. The
+        // revision check of the UPDATE stays, for writers that do not lock first (the document refresher's EF update).
+        command.CommandText = $"SELECT {key}, revision FROM {table} WHERE {key} IN ({string.Join(", ", names)})" +
+            (postgres ? $" ORDER BY {key} FOR UPDATE" : "");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             revisions[reader.GetString(0)] = reader.GetInt64(1);

@@ -153,6 +153,37 @@ public sealed class BatchTests(PostgresServer postgres, RabbitMqServer rabbit)
     }
 
     [Fact]
+    public async Task Two_replicas_applying_overlapping_batches_of_one_study_at_once_apply_each_event_once()
+    {
+        await using var site = await Site.CreateAsync(postgres);
+        string study = TestDicom.NewUid();
+        string[] series = [TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()];
+        for (int i = 0; i < 36; i++)
+            await site.IngestAsync(TestDicom.Create(study, series[i % 3], TestDicom.NewUid(), seed: i));
+        var events = await EventsAsync(site);
+        // Two processes: each its own database access (pool, group commit) and projector, so only the database's
+        // concurrency checks keep them apart. Every event reaches both (a republish), in different batchings and orders.
+        var first = Projector(site);
+        var otherDatabase = new ArchiveDatabase(site.DatabaseOptions);
+        var second = new IndexProjector(otherDatabase, new IngestService(otherDatabase, site.Store, site.Archive), new IndexerOptions { DurableCommits = false });
+
+        async Task RunAsync(IndexProjector projector, IEnumerable<InstanceEventBase> order, int size)
+        {
+            foreach (var chunk in order.Chunk(size))
+                Assert.All(await projector.ApplyBatchAsync(chunk), o => Assert.Null(o.Failure));
+        }
+        await Task.WhenAll(
+            Task.Run(() => RunAsync(first, events, 5)),
+            Task.Run(() => RunAsync(second, Enumerable.Reverse(events), 7)));
+
+        Assert.Equal((36L, 36L), (first.Applied + second.Applied, first.Duplicates + second.Duplicates));
+        foreach (string s in series)
+            Assert.Equal((12, 12L), ((await site.SeriesSummaryAsync(s))!.NumberOfInstances, (await site.SeriesSummaryAsync(s))!.Revision));
+        var summary = await site.StudySummaryAsync(study);
+        Assert.Equal((3, 36, 36L), (summary!.NumberOfSeries, summary.NumberOfInstances, summary.Revision));
+    }
+
+    [Fact]
     public async Task A_submitted_event_is_answered_only_after_the_transaction_holding_its_effect_committed()
     {
         await using var site = await Site.CreateAsync(postgres);

@@ -89,6 +89,9 @@ public static class InboxStore
         }
         if (distinct.Count == 0)
             return recorded;
+        // Inserted in one order by every consumer, so two transactions recording overlapping sets wait for each other
+        // instead of deadlocking (each holding a key the other wants).
+        distinct.Sort(StringComparer.Ordinal);
 
         var names = Names.For(db.Model);
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
