@@ -109,12 +109,20 @@ public sealed partial class IngestService
     /// </summary>
     public async Task<bool> FillFrameTableAsync(long watermark, CancellationToken cancellationToken = default)
     {
+        const string FrameTableCandidateSql = "SELECT \"blob_name\" FROM \"instances\" WHERE \"watermark\" = @watermark AND \"status\" = 1 "
+            + "AND \"rows\" IS NOT NULL AND \"frame_table\" IS NULL";
+        // Asked by the indexer for every instance it projects, and almost always answered "has one already": a plain
+        // command, not an EF query (whose translation and materialization cost several times the lookup).
         string? blobName;
-        await using (var lookup = _database.CreateContext())
+        await using (var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
         {
-            blobName = await lookup.Instances.AsNoTracking()
-                .Where(i => i.Watermark == watermark && i.Status == InstanceStatus.Created && i.Rows != null && i.FrameTable == null)
-                .Select(i => i.BlobName).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = FrameTableCandidateSql;
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@watermark";
+            parameter.Value = watermark;
+            command.Parameters.Add(parameter);
+            blobName = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
         }
         if (blobName is null)
             return false;

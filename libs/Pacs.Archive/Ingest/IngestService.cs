@@ -238,9 +238,11 @@ public sealed partial class IngestService
             {
                 // Group commit: the reservation shares its transaction with whatever else is waiting to be written. It
                 // need not wait for the disk: the acknowledging commit later makes it durable too.
-                var attempt = await _database.GroupCommit.RunAsync(
-                    (db, ct) => TryReserveAsync(db, a, spool, frameTable, policy, ct),
-                    durable: false, keep: r => r.Reserved.Reservation is not null, cancellationToken).ConfigureAwait(false);
+                // Replayable: the attempt reads and writes only the index (a replay draws a fresh blob name), and writes
+                // nothing unless it reserves, so it needs no savepoint of its own.
+                var attempt = await _database.GroupCommit.RunReplayableAsync(
+                    (session, ct) => TryReserveAsync(session, a, spool, frameTable, policy, ct),
+                    durable: false, keep: null, cancellationToken).ConfigureAwait(false);
                 if (!attempt.Busy)
                     return attempt.Reserved;
                 // Another store or delete of this SOP Instance UID is in flight: its outcome decides ours.
@@ -264,23 +266,35 @@ public sealed partial class IngestService
 
     private readonly record struct ReserveAttempt(Reserved Reserved, bool Busy);
 
-    /// <summary>One reservation attempt, inside a group-commit transaction.</summary>
-    private async Task<ReserveAttempt> TryReserveAsync(ArchiveDbContext db, InstanceAttributes a, PartSpool spool, byte[]? frameTable,
+    /// <summary>
+    /// One reservation attempt, inside a group-commit transaction. The common case — a new instance of a known series —
+    /// is one lookup (versions and series together) and one insert returning the watermark, both hand-written
+    /// (<see cref="IngestStatements"/>); a new series (and study, patient) goes through EF.
+    /// </summary>
+    private async Task<ReserveAttempt> TryReserveAsync(GroupCommit.Session session, InstanceAttributes a, PartSpool spool, byte[]? frameTable,
         DuplicatePolicy policy, CancellationToken cancellationToken)
     {
-        var versions = await db.Instances.AsNoTracking()
-            .Where(i => i.SopInstanceUid == a.SopInstanceUid)
-            .Select(i => new { i.Watermark, i.Version, i.Status, i.Sha256 })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var lookup = await IngestStatements.LookupAsync(session, a.SopInstanceUid!, a.SeriesInstanceUid!, cancellationToken).ConfigureAwait(false);
+        var versions = lookup.Versions;
 
-        if (versions.Any(v => v.Status is InstanceStatus.Creating or InstanceStatus.Deleting))
-            return new ReserveAttempt(default, Busy: true);
-
-        var current = versions.FirstOrDefault(v => v.Status == InstanceStatus.Created);
-        long? replacing = null;
-        if (current is not null)
+        IngestStatements.StoredVersion? current = null;
+        int version = 1;
+        if (versions is not null)
         {
-            if (current.Sha256.AsSpan().SequenceEqual(spool.Sha256))
+            foreach (var v in versions)
+            {
+                if (v.Status is InstanceStatus.Creating or InstanceStatus.Deleting)
+                    return new ReserveAttempt(default, Busy: true);
+                if (v.Status == InstanceStatus.Created && current is null)
+                    current = v;
+                version = Math.Max(version, v.Version + 1);
+            }
+        }
+
+        long? replacing = null;
+        if (current is { } stored)
+        {
+            if (stored.Sha256.AsSpan().SequenceEqual(spool.Sha256))
             {
                 return new ReserveAttempt(new Reserved(null, new IngestResult
                 {
@@ -289,8 +303,8 @@ public sealed partial class IngestService
                     SopInstanceUid = a.SopInstanceUid,
                     StudyInstanceUid = a.StudyInstanceUid,
                     SeriesInstanceUid = a.SeriesInstanceUid,
-                    Watermark = current.Watermark,
-                    Version = current.Version,
+                    Watermark = stored.Watermark,
+                    Version = stored.Version,
                     SizeBytes = spool.Length,
                     Warnings = [new IngestWarning(StoreWarningReasons.DuplicateInstance,
                         $"SOP Instance UID {a.SopInstanceUid} is already stored with identical content; nothing new was written.")],
@@ -302,18 +316,18 @@ public sealed partial class IngestService
                     $"SOP Instance UID {a.SopInstanceUid} is already stored with different content (SHA-256 differs); the duplicate policy refuses replacing it.",
                     a, spool.Length)), Busy: false);
             }
-            replacing = current.Watermark;
+            replacing = stored.Watermark;
         }
 
         var now = _clock.GetUtcNow();
-        var (studyRowId, seriesRowId) = await FindOrAddParentsAsync(db, a, now, cancellationToken).ConfigureAwait(false);
-        int version = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
+        var (studyRowId, seriesRowId) = lookup.SeriesKnown
+            ? (lookup.StudyRowId, lookup.SeriesRowId)
+            : await AddParentsAsync(session.Db, a, now, cancellationToken).ConfigureAwait(false);
         // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind.
         var row = NewInstanceRow(a, spool, frameTable, version, InstanceStatus.Creating, studyRowId, seriesRowId,
             BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock), _options.InitialTier, now);
-        db.Instances.Add(row);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return new ReserveAttempt(new Reserved(new Reservation(row.Watermark, version, row.BlobName, replacing, row.SopClassUid), null), Busy: false);
+        long watermark = await IngestStatements.InsertInstanceAsync(session, row, cancellationToken).ConfigureAwait(false);
+        return new ReserveAttempt(new Reserved(new Reservation(watermark, version, row.BlobName, replacing, row.SopClassUid), null), Busy: false);
     }
 
     private static InstanceRow NewInstanceRow(InstanceAttributes a, PartSpool spool, byte[]? frameTable, int version, InstanceStatus status,
@@ -343,8 +357,8 @@ public sealed partial class IngestService
         };
 
     /// <summary>
-    /// The study and series rows of the instance, inserted when new. The common case — another instance of a known
-    /// series — costs one lookup; the patient is looked at only when its study is new.
+    /// The study and series rows of the instance, inserted when new (EF; the rebuild from blobs). The common case —
+    /// another instance of a known series — costs one lookup.
     /// </summary>
     private static async Task<(long StudyRowId, long SeriesRowId)> FindOrAddParentsAsync(ArchiveDbContext db, InstanceAttributes a, DateTimeOffset now,
         CancellationToken cancellationToken)
@@ -353,6 +367,16 @@ public sealed partial class IngestService
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (series is not null)
             return (series.StudyRowId, series.Id);
+        return await AddParentsAsync(db, a, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The study and series rows of an instance whose series is not in the index yet (the caller looked): the series is
+    /// inserted, and its study too when new; the patient is looked at only when the study is new.
+    /// </summary>
+    private static async Task<(long StudyRowId, long SeriesRowId)> AddParentsAsync(ArchiveDbContext db, InstanceAttributes a, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
         long? studyRowId = await db.Studies.Where(s => s.StudyInstanceUid == a.StudyInstanceUid).Select(s => (long?)s.Id)
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (studyRowId is null)
@@ -449,8 +473,14 @@ public sealed partial class IngestService
         {
             // Group commit: the acknowledging commit waits for the disk (and with it every reservation before it in the
             // log), shared with every other unit that queued meanwhile.
-            var state = await _database.GroupCommit.RunAsync((db, ct) => MarkCreatedAsync(db, r, a, sizeBytes, ct),
-                durable: true, keep: s => s == CommitState.Committed, cancellationToken).ConfigureAwait(false);
+            // The event is built here, on the request's flow: its payload is serialized off the single writer loop, and
+            // the trace context captured is the request's (the loop runs under no request's activity).
+            var outbox = OutboxMessageRow.For(InstanceEvents.Announce(r.ReplacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
+                a.SopInstanceUid!, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName), default);
+            // Replayable: it only reads and writes the index. Kept unless the replaced version changed meanwhile (the
+            // only case that wrote something to undo); a reservation found gone wrote nothing.
+            var state = await _database.GroupCommit.RunReplayableAsync((session, ct) => MarkCreatedAsync(session, r, a, sizeBytes, outbox, ct),
+                durable: true, keep: s => s != CommitState.ReplacedMeanwhile, cancellationToken).ConfigureAwait(false);
             if (state == CommitState.ReservationGone)
             {
                 await CompensateAsync(r).ConfigureAwait(false);
@@ -486,28 +516,48 @@ public sealed partial class IngestService
         };
     }
 
-    /// <summary>The acknowledging writes of one instance, inside a group-commit transaction: Created, change feed, outbox.</summary>
-    private async Task<CommitState> MarkCreatedAsync(ArchiveDbContext db, Reservation r, InstanceAttributes a, long sizeBytes,
+    /// <summary>
+    /// The acknowledging writes of one instance, inside a group-commit transaction: Created, change feed, outbox. A new
+    /// instance takes one hand-written statement (<see cref="IngestStatements.MarkCreatedAsync"/>); a replacement, rare,
+    /// goes through EF (it also retires the old version and corrects the parents).
+    /// </summary>
+    private async Task<CommitState> MarkCreatedAsync(GroupCommit.Session session, Reservation r, InstanceAttributes a, long sizeBytes, OutboxMessageRow outbox,
         CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        int marked = await db.Instances
+        if (r.ReplacingWatermark is null)
+        {
+            outbox.CreatedAt = now;
+            bool marked = await IngestStatements.MarkCreatedAsync(session, r.Watermark, r.Version, a.StudyInstanceUid!, a.SeriesInstanceUid!,
+                a.SopInstanceUid!, outbox, cancellationToken).ConfigureAwait(false);
+            return marked ? CommitState.Committed : CommitState.ReservationGone;
+        }
+
+        var db = session.Db;
+        int markedCreated = await db.Instances
             .Where(i => i.Watermark == r.Watermark && i.Status == InstanceStatus.Creating)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Created).SetProperty(i => i.UpdatedAt, now), cancellationToken)
             .ConfigureAwait(false);
-        if (marked == 0)
+        if (markedCreated == 0)
             return CommitState.ReservationGone;
-        if (r.ReplacingWatermark is { } old)
-        {
-            int replaced = await db.Instances
-                .Where(i => i.Watermark == old && i.Status == InstanceStatus.Created)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Replaced).SetProperty(i => i.UpdatedAt, now), cancellationToken)
-                .ConfigureAwait(false);
-            if (replaced == 0)
-                return CommitState.ReplacedMeanwhile;
-            await ApplyReplacementToParentsAsync(db, r.Watermark, a, cancellationToken).ConfigureAwait(false);
-        }
-        AnnounceVisible(db, a, r.ReplacingWatermark, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName, now);
+        int replaced = await db.Instances
+            .Where(i => i.Watermark == r.ReplacingWatermark.Value && i.Status == InstanceStatus.Created)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InstanceStatus.Replaced).SetProperty(i => i.UpdatedAt, now), cancellationToken)
+            .ConfigureAwait(false);
+        if (replaced == 0)
+            return CommitState.ReplacedMeanwhile;
+        await ApplyReplacementToParentsAsync(db, r.Watermark, a, cancellationToken).ConfigureAwait(false);
+        // A fresh row per run: a replayed unit must not find the one of its undone run tracked or keyed.
+        AnnounceVisible(db, a, r.ReplacingWatermark, r.SopClassUid, r.Watermark, r.Version, sizeBytes, r.BlobName, now,
+            new OutboxMessageRow
+            {
+                CreatedAt = now,
+                MessageType = outbox.MessageType,
+                Payload = outbox.Payload,
+                OrderingKey = outbox.OrderingKey,
+                TraceParent = outbox.TraceParent,
+                TraceState = outbox.TraceState,
+            });
         return CommitState.Committed;
     }
 
@@ -516,7 +566,7 @@ public sealed partial class IngestService
     /// <paramref name="replacingWatermark"/>) and the outbox event that announces it.
     /// </summary>
     private static void AnnounceVisible(ArchiveDbContext db, InstanceAttributes a, long? replacingWatermark, string sopClassUid,
-        long watermark, int version, long sizeBytes, string blobName, DateTimeOffset now)
+        long watermark, int version, long sizeBytes, string blobName, DateTimeOffset now, OutboxMessageRow? outbox = null)
     {
         db.ChangeFeed.Add(new ChangeFeedRow
         {
@@ -528,7 +578,7 @@ public sealed partial class IngestService
             Watermark = watermark,
             Version = version,
         });
-        db.Outbox.Add(OutboxMessageRow.For(InstanceEvents.Announce(replacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
+        db.Outbox.Add(outbox ?? OutboxMessageRow.For(InstanceEvents.Announce(replacingWatermark, a.StudyInstanceUid!, a.SeriesInstanceUid!,
             a.SopInstanceUid!, sopClassUid, watermark, version, sizeBytes, blobName), now));
     }
 

@@ -25,11 +25,18 @@ public sealed record SeriesMetadataDocument(string StudyInstanceUid, string Seri
     private int[]? _jsonPlaceholders;
     private XmlParts? _xml;
 
+    /// <summary>
+    /// Where each instance's object lies in <see cref="Json"/> and the watermark it was built from, in order; known when
+    /// the document was built in this process or read with its index, so the next version copies the objects of the
+    /// instances that did not change instead of reading them again. Null otherwise.
+    /// </summary>
+    internal InstanceObject[]? Objects { get; init; }
+
     /// <summary>Where the placeholder of each BulkDataURI starts in <see cref="Json"/>, in order.</summary>
     internal int[] JsonPlaceholders => _jsonPlaceholders ??= FindPlaceholders(Json, JsonUriStart);
 
     /// <summary>Bytes this document holds in memory (for the cache's budget): the JSON, and the XML once made.</summary>
-    internal long MemoryBytes => Json.Length + (long)JsonPlaceholders.Length * sizeof(int) + (_xml?.Bytes.Length ?? 0);
+    internal long MemoryBytes => Json.Length + (long)JsonPlaceholders.Length * sizeof(int) + (Objects?.Length ?? 0) * 16L + (_xml?.Bytes.Length ?? 0);
 
     /// <summary>The length <see cref="WriteInstancesAsync"/> writes for <paramref name="baseUrl"/> (for Content-Length).</summary>
     public long InstancesLength(string baseUrl)
@@ -184,6 +191,9 @@ public sealed record SeriesMetadataDocument(string StudyInstanceUid, string Seri
 
     private sealed record XmlParts(byte[] Bytes, int[] Starts, int[] Placeholders);
 }
+
+/// <summary>One instance's object in a series document: the watermark of the row it was built from, and its bytes' place.</summary>
+internal readonly record struct InstanceObject(long Watermark, int Start, int Length);
 
 /// <summary>
 /// What identifies the metadata document of a series as it is now: its UIDs and the newest watermark and count of its

@@ -66,7 +66,7 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
     private readonly IBlobStore _store;
     private readonly ILogger _logger;
     private readonly MetadataDocumentCache _cache;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<SeriesMetadataDocument>> _building = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<Built>> _building = new(StringComparer.Ordinal);
     private long _instancesParsed;
     private long _documentsRead;
 
@@ -122,7 +122,13 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
             _cache.Set(name, document);
     }
 
-    public async Task<SeriesMetadataDocument> GetSeriesAsync(IReadOnlyList<StoredInstance> instances, CancellationToken cancellationToken = default)
+    public async Task<SeriesMetadataDocument> GetSeriesAsync(IReadOnlyList<StoredInstance> instances, CancellationToken cancellationToken = default) =>
+        (await GetOrBuildAsync(instances, cancellationToken).ConfigureAwait(false)).Document;
+
+    /// <summary>A document, and whether a build stored and recorded it (then nobody needs to record it again).</summary>
+    private readonly record struct Built(SeriesMetadataDocument Document, bool Recorded);
+
+    private async Task<Built> GetOrBuildAsync(IReadOnlyList<StoredInstance> instances, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instances);
         if (instances.Count == 0)
@@ -133,20 +139,17 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         var version = VersionOf(instances);
         var name = DocumentName(study, series, version);
         if (_cache.TryGet(name, out var cached))
-            return cached;
-        SeriesMetadataDocument document;
+            return new Built(cached, false);
         if (await TryReadAsync(name, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             Interlocked.Increment(ref _documentsRead);
-            document = new SeriesMetadataDocument(study, series, version, stored);
-        }
-        else
-        {
-            document = await BuildOnceAsync(name, instances, version, cancellationToken).ConfigureAwait(false);
+            var document = new SeriesMetadataDocument(study, series, version, stored);
+            _cache.Set(name, document);
+            return new Built(document, false);
         }
 
-        _cache.Set(name, document);
-        return document;
+        // The build keeps its document in the cache itself.
+        return await BuildOnceAsync(name, instances, version, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SeriesMetadataDocument?> RebuildSeriesAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default)
@@ -160,11 +163,12 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
             return null;
         }
 
-        var document = await GetSeriesAsync(instances, cancellationToken).ConfigureAwait(false);
-        // A build records its version itself; a document found stored or cached (built by a request, or before the
-        // version was recorded) is recorded here, which also removes the version recorded before it. A no-op when the
-        // version is recorded already.
-        await RecordAsync(studyInstanceUid, seriesInstanceUid, document.Version, cancellationToken).ConfigureAwait(false);
+        var (document, recorded) = await GetOrBuildAsync(instances, cancellationToken).ConfigureAwait(false);
+        // A build records its version itself (no second transaction for it); a document found stored or cached (built
+        // by a request, or before the version was recorded) is recorded here, which also removes the version recorded
+        // before it. A no-op when the version is recorded already.
+        if (!recorded)
+            await RecordAsync(studyInstanceUid, seriesInstanceUid, document.Version, cancellationToken).ConfigureAwait(false);
         return document;
     }
 
@@ -200,20 +204,20 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
     /// One build per document at a time in this process: viewers that open a series just stored, and the indexer's
     /// rebuild, wait for the same build instead of each parsing the new instances.
     /// </summary>
-    private async Task<SeriesMetadataDocument> BuildOnceAsync(string name, IReadOnlyList<StoredInstance> instances, string version,
+    private async Task<Built> BuildOnceAsync(string name, IReadOnlyList<StoredInstance> instances, string version,
         CancellationToken cancellationToken)
     {
-        var mine = new TaskCompletionSource<SeriesMetadataDocument>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var mine = new TaskCompletionSource<Built>(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = _building.GetOrAdd(name, mine.Task);
         if (running != mine.Task)
             return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // The build itself is not cancelled by this caller leaving: others may be waiting for it.
-            var document = await BuildAsync(instances, version, CancellationToken.None).ConfigureAwait(false);
-            _cache.Set(name, document);
-            mine.SetResult(document);
-            return document;
+            var built = await BuildAsync(instances, version, CancellationToken.None).ConfigureAwait(false);
+            _cache.Set(name, built.Document);
+            mine.SetResult(built);
+            return built;
         }
         catch (Exception e)
         {
@@ -226,35 +230,89 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         }
     }
 
-    private async Task<SeriesMetadataDocument> BuildAsync(IReadOnlyList<StoredInstance> instances, string version, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the document of <paramref name="instances"/>: the object of an instance whose row (watermark) the previous
+    /// version holds is copied from it, only new and replaced instances are read and rendered, and deleted ones are
+    /// simply not copied. The bytes are those of a build from nothing: each object depends on its row and stored object
+    /// only, and the order is the instances' (retrieve order).
+    /// </summary>
+    private async Task<Built> BuildAsync(IReadOnlyList<StoredInstance> instances, string version, CancellationToken cancellationToken)
     {
         var (study, series) = (instances[0].StudyInstanceUid, instances[0].SeriesInstanceUid);
-        var recorded = await RecordedVersionAsync(series, cancellationToken).ConfigureAwait(false);
-        var reusable = recorded.Version is { } previous && previous != version
-            ? await ReusableObjectsAsync(study, series, previous, cancellationToken).ConfigureAwait(false)
-            : [];
-        using var json = new MemoryStream();
-        var index = new StringBuilder();
+        var previous = await PreviousObjectsAsync(study, series, version, cancellationToken).ConfigureAwait(false);
+        using var json = new MemoryStream(previous.Json.Length + 64);
+        var objects = new InstanceObject[instances.Count];
         json.WriteByte((byte)'[');
         for (var i = 0; i < instances.Count; i++)
         {
             if (i > 0)
                 json.WriteByte((byte)',');
             var instance = instances[i];
-            if (!reusable.TryGetValue(instance.Watermark, out var bytes))
-                bytes = await InstanceJsonAsync(instance, cancellationToken).ConfigureAwait(false);
-            index.Append(CultureInfo.InvariantCulture, $"{instance.Watermark} {json.Position} {bytes.Length}\n");
-            json.Write(bytes);
+            var bytes = previous.TryGet(instance.Watermark, out var reused)
+                ? reused
+                : await InstanceJsonAsync(instance, cancellationToken).ConfigureAwait(false);
+            objects[i] = new InstanceObject(instance.Watermark, checked((int)json.Position), bytes.Length);
+            json.Write(bytes.Span);
         }
 
         json.WriteByte((byte)']');
-        var document = new SeriesMetadataDocument(study, series, version, json.ToArray());
+        var document = new SeriesMetadataDocument(study, series, version, json.ToArray()) { Objects = objects };
+        var index = new StringBuilder(objects.Length * 24);
+        foreach (var o in objects)
+            index.Append(CultureInfo.InvariantCulture, $"{o.Watermark} {o.Start} {o.Length}\n");
         // The index first: a document found without its index is still served, only not reused by the next build.
         bool stored = await PutOnceAsync(IndexName(study, series, version), Encoding.ASCII.GetBytes(index.ToString()), "text/plain", cancellationToken).ConfigureAwait(false)
             && await PutOnceAsync(DocumentName(study, series, version), document.Json, "application/dicom+json", cancellationToken).ConfigureAwait(false);
         if (stored)
             await RecordAsync(study, series, version, cancellationToken).ConfigureAwait(false);
-        return document;
+        return new Built(document, stored);
+    }
+
+    /// <summary>
+    /// The instance objects a build of <paramref name="version"/> can copy: those of the series' document last built in
+    /// this process (no read of the index or the store), else those of the version recorded on the series row.
+    /// </summary>
+    private async Task<ReusableObjects> PreviousObjectsAsync(string study, string series, string version, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetLatestBuilt(study, series, out var latest) && latest.Objects is { } objects)
+            return new ReusableObjects(latest.Json, objects);
+        var recorded = await RecordedVersionAsync(series, cancellationToken).ConfigureAwait(false);
+        return recorded.Version is { } previous && previous != version
+            ? await ReusableObjectsAsync(study, series, previous, cancellationToken).ConfigureAwait(false)
+            : ReusableObjects.None;
+    }
+
+    /// <summary>Instance objects of an earlier document, by the watermark of the row each was built from.</summary>
+    private sealed class ReusableObjects
+    {
+        public static readonly ReusableObjects None = new([], []);
+
+        private readonly Dictionary<long, (int Start, int Length)> _byWatermark;
+
+        public ReusableObjects(byte[] json, IReadOnlyList<InstanceObject> objects)
+        {
+            Json = json;
+            _byWatermark = new Dictionary<long, (int, int)>(objects.Count);
+            foreach (var o in objects)
+            {
+                if (o.Start >= 0 && o.Length >= 0 && (long)o.Start + o.Length <= json.Length)
+                    _byWatermark[o.Watermark] = (o.Start, o.Length);
+            }
+        }
+
+        public byte[] Json { get; }
+
+        public bool TryGet(long watermark, out ReadOnlyMemory<byte> bytes)
+        {
+            if (_byWatermark.TryGetValue(watermark, out var at))
+            {
+                bytes = Json.AsMemory(at.Start, at.Length);
+                return true;
+            }
+
+            bytes = default;
+            return false;
+        }
     }
 
     /// <summary>True when the blob is stored (by this call or an earlier build of the same version).</summary>
@@ -399,36 +457,45 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         await _store.DeleteAsync(IndexName(study, series, version), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The instance objects of the recorded version of the series, by the watermark they were built from.</summary>
-    private async Task<Dictionary<long, byte[]>> ReusableObjectsAsync(string study, string series, string previous, CancellationToken cancellationToken)
+    /// <summary>The instance objects of version <paramref name="previous"/> of the series, from its stored document and index.</summary>
+    private async Task<ReusableObjects> ReusableObjectsAsync(string study, string series, string previous, CancellationToken cancellationToken)
     {
-        var reusable = new Dictionary<long, byte[]>();
         try
         {
-            if (await TryReadAsync(DocumentName(study, series, previous), cancellationToken).ConfigureAwait(false) is not { } json
-                || await TryReadAsync(IndexName(study, series, previous), cancellationToken).ConfigureAwait(false) is not { } index)
-            {
-                return reusable;
-            }
+            // The document may still be in memory (read by a request); the index is read from the store either way.
+            if (await TryReadAsync(IndexName(study, series, previous), cancellationToken).ConfigureAwait(false) is not { } index)
+                return ReusableObjects.None;
+            var json = _cache.TryGet(DocumentName(study, series, previous), out var cached)
+                ? cached.Json
+                : await TryReadAsync(DocumentName(study, series, previous), cancellationToken).ConfigureAwait(false);
+            if (json is null)
+                return ReusableObjects.None;
 
-            foreach (var line in Encoding.ASCII.GetString(index).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var fields = line.Split(' ');
-                if (fields.Length == 3 && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var watermark)
-                    && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
-                    && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var length)
-                    && start >= 0 && length >= 0 && start + length <= json.Length)
-                {
-                    reusable[watermark] = json.AsSpan(start, length).ToArray();
-                }
-            }
+            return new ReusableObjects(json, ParseIndex(index));
         }
         catch (BlobStoreException e)
         {
             _logger.LogWarning(e, "Could not read the previous metadata document of series {Series}; building from the instances", series);
+            return ReusableObjects.None;
+        }
+    }
+
+    /// <summary>The lines "{watermark} {start} {length}" of a stored index; a line that does not parse is left out.</summary>
+    private static List<InstanceObject> ParseIndex(byte[] index)
+    {
+        var objects = new List<InstanceObject>();
+        foreach (var line in Encoding.ASCII.GetString(index).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length == 3 && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var watermark)
+                && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+                && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+            {
+                objects.Add(new InstanceObject(watermark, start, length));
+            }
         }
 
-        return reusable;
+        return objects;
     }
 
     private async Task RemoveVersionsByListingAsync(string study, string series, CancellationToken cancellationToken)
@@ -442,7 +509,7 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
     }
 
     /// <summary>One instance's metadata as a DICOM JSON object, BulkDataURIs under the placeholder base URL.</summary>
-    private async Task<byte[]> InstanceJsonAsync(StoredInstance instance, CancellationToken cancellationToken)
+    private async Task<ReadOnlyMemory<byte>> InstanceJsonAsync(StoredInstance instance, CancellationToken cancellationToken)
     {
         var dataset = await ReadHeaderAsync(_retrieve, instance, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _instancesParsed);
@@ -477,26 +544,19 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         return null;
     }
 
-    /// <summary>The header of a stored object, with large values left in place as references (offsets into the stored bytes).</summary>
+    /// <summary>
+    /// The header of a stored object, with values over <see cref="InlineBinaryMaxBytes"/> left in place as references
+    /// (offsets into the stored bytes). Read from the blob itself: the first bytes ahead, large values skipped without
+    /// reading them (<see cref="StoredObjectHeaderStream"/>), nothing copied to a temporary file.
+    /// </summary>
     public static async Task<DicomDataset> ReadHeaderAsync(RetrieveService retrieve, StoredInstance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(retrieve);
         ArgumentNullException.ThrowIfNull(instance);
-        // A temporary copy: the reader needs a seekable source to leave bulk data in place.
-        var path = Path.Combine(Path.GetTempPath(), $"pacs-metadata-{Guid.NewGuid():N}.dcm");
-        try
-        {
-            await using (var source = await retrieve.OpenAsync(instance, null, cancellationToken).ConfigureAwait(false))
-            await using (var target = File.Create(path))
-            {
-                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
-            }
-
-            return DicomFile.Open(path, new DicomReadOptions { BulkDataThresholdBytes = InlineBinaryMaxBytes }).Dataset;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        await using var stream = await StoredObjectHeaderStream.OpenAsync(
+            (offset, token) => retrieve.OpenAsync(instance, offset == 0 ? null : BlobRange.From(offset), token), cancellationToken).ConfigureAwait(false);
+        return DicomFile.Read(stream, HeaderReadOptions).Dataset;
     }
+
+    private static readonly DicomReadOptions HeaderReadOptions = new() { BulkDataThresholdBytes = InlineBinaryMaxBytes };
 }

@@ -24,6 +24,9 @@ public sealed class ArchiveDatabase
 
     private readonly Lazy<GroupCommit> _groupCommit;
 
+    // The connection string the contexts use (on SQLite with the busy timeout and foreign keys added).
+    private readonly string _connectionString = "";
+
     public ArchiveDatabase(ArchiveDatabaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -41,14 +44,19 @@ public sealed class ArchiveDatabase
                     // Referential integrity is what keeps a series from losing its study under concurrent deletes.
                     ForeignKeys = true,
                 };
+                _connectionString = sqlite.ToString();
                 _sqlite = new DbContextOptionsBuilder<SqliteArchiveDbContext>()
-                    .UseSqlite(sqlite.ToString(), o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .UseSqlite(_connectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
                 _sqlitePool = new PooledDbContextFactory<SqliteArchiveDbContext>(_sqlite);
                 break;
             case ArchiveDatabaseProvider.PostgreSql:
+                _connectionString = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString)
+                {
+                    CommandTimeout = options.CommandTimeoutSeconds,
+                }.ToString();
                 _postgres = new DbContextOptionsBuilder<PostgresArchiveDbContext>()
-                    .UseNpgsql(options.ConnectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
+                    .UseNpgsql(_connectionString, o => o.CommandTimeout(options.CommandTimeoutSeconds))
                     .Options;
                 _postgresPool = new PooledDbContextFactory<PostgresArchiveDbContext>(_postgres);
                 break;
@@ -69,6 +77,28 @@ public sealed class ArchiveDatabase
         _postgresPool is not null ? _postgresPool.CreateDbContext() : _sqlitePool!.CreateDbContext();
 
     /// <summary>
+    /// An open connection to the index, the same as a context's but without one: for the few hot statements written by
+    /// hand outside the group commit (a context costs more to rent and open than such a statement to run). The caller
+    /// disposes it.
+    /// </summary>
+    internal async Task<System.Data.Common.DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        System.Data.Common.DbConnection connection = IsPostgres
+            ? new Npgsql.NpgsqlConnection(_connectionString)
+            : new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Waits for the right to run a write transaction: on SQLite one writer of this process at a time; on PostgreSQL
     /// immediately. Dispose the result when the transaction has ended.
     /// </summary>
@@ -84,7 +114,7 @@ public sealed class ArchiveDatabase
     /// Runs <paramref name="work"/> in a write transaction and commits it with the changes the work left pending: the way
     /// services beside the archive (the indexer) write to the index. The work joins the ingest's group commit
     /// (<see cref="Archive.GroupCommit"/>): it runs inside its own savepoint of a transaction shared with whatever else
-    /// is waiting, so it must not begin or end transactions itself; its result is returned once that transaction
+    /// is waiting, so it must not begin or end transactions itself, nor change the context's settings; its result is returned once that transaction
     /// committed, and an exception it throws undoes its own changes only. <paramref name="durable"/> false lets the
     /// commit return before it reaches the disk — right for derived data that can be rebuilt; a later durable commit
     /// (every ingest's) makes it durable too. A batch holding any durable work commits durably.
@@ -113,17 +143,6 @@ public sealed class ArchiveDatabase
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// On PostgreSQL, lets the current transaction commit without waiting for its WAL flush (<c>SET LOCAL
-    /// synchronous_commit = off</c>): the same reasoning as for SQLite — the later acknowledging commit flushes the WAL
-    /// up to and including this one. Call inside the transaction. No-op on SQLite.
-    /// </summary>
-    internal async Task RelaxPostgresCommitAsync(ArchiveDbContext db, CancellationToken cancellationToken)
-    {
-        if (IsPostgres)
-            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off;", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The right to write; released once, however often it is disposed.</summary>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -6,10 +7,16 @@ namespace Pacs.Archive;
 
 /// <summary>
 /// Group commit for the ingest's index writes: one writer loop takes every unit of work that is waiting, runs them one
-/// after another in a single transaction on one context (each inside its own savepoint, so one that fails is undone
-/// alone), commits once and only then answers each of them. While a batch is committing — on SQLite with FULL
-/// synchronous, one fsync of the log — the next units queue up and go together in the next batch, so under load the
-/// fsyncs and the per-transaction costs (a context, the pragma, BEGIN/COMMIT) are shared by many instances.
+/// after another in a single transaction, commits once and only then answers each of them. While a batch is
+/// committing — on SQLite with FULL synchronous, one fsync of the log — the next units queue up and go together in the
+/// next batch, so under load the fsyncs and the per-transaction costs (BEGIN/COMMIT, the pragma) are shared by many
+/// instances.
+/// <para>
+/// The loop keeps one context with an open connection (a <see cref="Session"/>) while work flows, instead of renting
+/// one per batch: that spares the pool round trip, the connection's setup pragmas and the per-batch synchronous pragma
+/// (only set when it changes). It closes it after <see cref="IdleClose"/> without work, and discards it after any
+/// failure of the transaction or the connection, so the next batch starts from a fresh one.
+/// </para>
 /// <para>
 /// Durability: a unit marked durable is answered only after the commit that contains it returned from a durable
 /// commit (SQLite WAL + <c>synchronous=FULL</c>: the log is fsynced before COMMIT returns; PostgreSQL: the default
@@ -18,9 +25,13 @@ namespace Pacs.Archive;
 /// commit writes the log up to and including it.
 /// </para>
 /// <para>
-/// A unit that throws is rolled back to its savepoint and gets its exception; the others go on. A failed COMMIT fails
-/// every unit of the batch with that error: callers treat it as "outcome unknown" (the ingest's commit checks the row's
-/// status before compensating).
+/// Isolation of units: a unit that throws gets its exception and its changes are undone; the others go on. A general
+/// unit runs inside its own savepoint. A <em>replayable</em> unit (<see cref="RunReplayableAsync"/>: its work depends
+/// on nothing but the database, so running it again is harmless) runs without one: the batch puts replayable units
+/// first and, when one of them throws or asks to be rolled back, rolls the whole transaction back, settles that unit
+/// and runs the batch again with a savepoint per unit. The common case — nothing fails — then costs no savepoint at
+/// all. A failed COMMIT fails every unit of the batch with that error: callers treat it as "outcome unknown" (the
+/// ingest's commit checks the row's status before compensating).
 /// </para>
 /// </summary>
 internal sealed class GroupCommit : IAsyncDisposable
@@ -28,17 +39,24 @@ internal sealed class GroupCommit : IAsyncDisposable
     /// <summary>Upper bound on the units of one transaction: keeps a batch's latency and lock time bounded.</summary>
     internal const int MaxBatch = 64;
 
+    /// <summary>How long the loop keeps its connection open without work.</summary>
+    internal static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(2);
+
     private readonly ArchiveDatabase _database;
     private readonly Channel<Unit> _queue = Channel.CreateUnbounded<Unit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private CancellationTokenSource _idle;
+    private Session? _session;
     private long _batches;
     private long _units;
+    private long _replays;
     private int _pending;
 
     public GroupCommit(ArchiveDatabase database)
     {
         _database = database;
+        _idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         _loop = Task.Run(RunAsync);
     }
 
@@ -51,16 +69,35 @@ internal sealed class GroupCommit : IAsyncDisposable
     /// <summary>Units committed so far, successful or not.</summary>
     public long Units => Interlocked.Read(ref _units);
 
+    /// <summary>Whether the loop holds its session's connection open (for tests).</summary>
+    public bool HasOpenConnection => Volatile.Read(ref _session) is not null;
+
+    /// <summary>Batches run a second time, with savepoints, because a replayable unit failed (for tests).</summary>
+    public long Replays => Interlocked.Read(ref _replays);
+
     /// <summary>
-    /// Runs <paramref name="work"/> in the next batch and returns its result once that batch committed. The work may
-    /// query, use <c>ExecuteUpdate</c>/<c>ExecuteDelete</c> and add entities (saved after it returns); it must not
-    /// begin or end transactions. When <paramref name="keep"/> says false for the result, the unit's changes are
-    /// rolled back (and the result is still returned). Cancellation is honoured until the unit's batch starts.
+    /// Runs <paramref name="work"/> in the next batch, inside its own savepoint, and returns its result once that batch
+    /// committed. The work may query, use <c>ExecuteUpdate</c>/<c>ExecuteDelete</c> and add entities (saved after it
+    /// returns); it must not begin or end transactions. When <paramref name="keep"/> says false for the result, the
+    /// unit's changes are rolled back (and the result is still returned). Cancellation is honoured until the unit's
+    /// batch starts.
     /// </summary>
     public Task<T> RunAsync<T>(Func<ArchiveDbContext, CancellationToken, Task<T>> work, bool durable, Func<T, bool>? keep = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        Enqueue(new Unit<T>((session, ct) => work(session.Db, ct), keep, durable, replayable: false, cancellationToken));
+
+    /// <summary>
+    /// As <see cref="RunAsync{T}"/>, for work that may be run more than once: it reads and writes only the database
+    /// (through <see cref="Session.Db"/> or the session's commands) and keeps no state of its own between runs, so the
+    /// result of its last run is the one answered. Such units run without a savepoint unless a unit of their batch
+    /// fails.
+    /// </summary>
+    public Task<T> RunReplayableAsync<T>(Func<Session, CancellationToken, Task<T>> work, bool durable, Func<T, bool>? keep = null,
+        CancellationToken cancellationToken = default) =>
+        Enqueue(new Unit<T>(work, keep, durable, replayable: true, cancellationToken));
+
+    private Task<T> Enqueue<T>(Unit<T> unit)
     {
-        var unit = new Unit<T>(work, keep, durable, cancellationToken);
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(unit))
         {
@@ -76,8 +113,12 @@ internal sealed class GroupCommit : IAsyncDisposable
         var reader = _queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+            while (true)
             {
+                if (_session is not null && !reader.TryPeek(out _) && !await WaitBeforeIdleCloseAsync(reader).ConfigureAwait(false))
+                    await CloseSessionAsync().ConfigureAwait(false);
+                if (!await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+                    break;
                 batch.Clear();
                 while (batch.Count < MaxBatch && reader.TryRead(out var unit))
                 {
@@ -94,38 +135,77 @@ internal sealed class GroupCommit : IAsyncDisposable
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
         }
+        finally
+        {
+            await CloseSessionAsync().ConfigureAwait(false);
+        }
         // Whatever is left when stopping is answered rather than left hanging.
         while (reader.TryRead(out var left))
             left.Fail(new ObjectDisposedException(nameof(GroupCommit)));
     }
 
+    /// <summary>Waits up to <see cref="IdleClose"/> for work; false when none came (the session may be closed).</summary>
+    private async Task<bool> WaitBeforeIdleCloseAsync(ChannelReader<Unit> reader)
+    {
+        _idle.CancelAfter(IdleClose);
+        try
+        {
+            await reader.WaitToReadAsync(_idle.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+        finally
+        {
+            if (!_idle.TryReset())
+            {
+                _idle.Dispose();
+                _idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            }
+        }
+    }
+
     private async Task CommitBatchAsync(List<Unit> batch)
     {
         // Not cancellable once started: a unit's outcome must be the batch's outcome.
-        var none = CancellationToken.None;
-        bool durable = batch.Exists(u => u.Durable);
+        bool durable = false;
+        foreach (var unit in batch)
+            durable |= unit.Durable;
+        // Replayable units first (stable, so their queue order holds among them): a failure among them can then undo
+        // the whole transaction and replay them, before any unit that cannot be replayed has run.
+        if (!batch.TrueForAll(u => u.Replayable))
+        {
+            var general = batch.FindAll(u => !u.Replayable);
+            batch.RemoveAll(u => !u.Replayable);
+            batch.AddRange(general);
+        }
         try
         {
-            using var writer = await _database.EnterWriterAsync(none).ConfigureAwait(false);
-            await using var db = _database.CreateContext();
-            // Each unit has its own savepoint; EF's automatic one per SaveChanges would only double them.
-            db.Database.AutoSavepointsEnabled = false;
-            await _database.SetSqliteSynchronousAsync(db, full: durable, none).ConfigureAwait(false);
-            await using var tx = await db.Database.BeginTransactionAsync(none).ConfigureAwait(false);
-            if (!durable)
-                await _database.RelaxPostgresCommitAsync(db, none).ConfigureAwait(false);
-            for (int i = 0; i < batch.Count; i++)
-                await RunUnitAsync(db, tx, batch[i], i).ConfigureAwait(false);
-            await tx.CommitAsync(none).ConfigureAwait(false);
+            using var writer = await _database.EnterWriterAsync(CancellationToken.None).ConfigureAwait(false);
+            var session = _session;
+            if (session is null)
+            {
+                session = await Session.OpenAsync(_database).ConfigureAwait(false);
+                Volatile.Write(ref _session, session);
+            }
+            if (!await RunBatchAsync(session, batch, durable, optimistic: true).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _replays);
+                await RunBatchAsync(session, batch, durable, optimistic: false).ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {
-            // BEGIN or COMMIT failed (or the connection did): no unit can tell whether it is in.
+            // BEGIN or COMMIT failed (or the connection did): no unit can tell whether it is in. The session's state is
+            // unknown now; the next batch opens a fresh one.
             foreach (var unit in batch)
             {
                 if (!unit.Failed)
                     unit.Failure = e;
             }
+            await CloseSessionAsync().ConfigureAwait(false);
         }
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _units, batch.Count);
@@ -133,22 +213,83 @@ internal sealed class GroupCommit : IAsyncDisposable
             unit.Complete();
     }
 
-    private static async Task RunUnitAsync(ArchiveDbContext db, IDbContextTransaction tx, Unit unit, int index)
+    /// <summary>
+    /// One transaction over the batch. Optimistic: replayable units run without savepoints, and the first of them that
+    /// fails (or is not to be kept) ends the attempt: the transaction is rolled back, that unit settled with its answer,
+    /// and false returned so that the batch runs again, every unit in a savepoint.
+    /// </summary>
+    private async Task<bool> RunBatchAsync(Session session, List<Unit> batch, bool durable, bool optimistic)
     {
-        string savepoint = "u" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var none = CancellationToken.None;
-        await tx.CreateSavepointAsync(savepoint, none).ConfigureAwait(false);
+        await session.SetDurableAsync(durable).ConfigureAwait(false);
+        await using var tx = await session.Db.Database.BeginTransactionAsync(none).ConfigureAwait(false);
+        session.Transaction = tx.GetDbTransaction();
         try
         {
-            bool keep = await unit.ExecuteAsync(db, none).ConfigureAwait(false);
+            if (!durable)
+                await session.RelaxPostgresCommitAsync().ConfigureAwait(false);
+            foreach (var unit in batch)
+            {
+                if (unit.Settled)
+                    continue;
+                if (optimistic && unit.Replayable)
+                {
+                    if (!await RunBareAsync(session, unit).ConfigureAwait(false))
+                    {
+                        unit.Settled = true;
+                        await tx.RollbackAsync(none).ConfigureAwait(false);
+                        return false;
+                    }
+                }
+                else
+                {
+                    await RunInSavepointAsync(session, unit).ConfigureAwait(false);
+                }
+            }
+            await tx.CommitAsync(none).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            session.Transaction = null;
+        }
+    }
+
+    /// <summary>Runs a unit without a savepoint; false when it failed or is not to be kept (the transaction must be undone).</summary>
+    private static async Task<bool> RunBareAsync(Session session, Unit unit)
+    {
+        try
+        {
+            if (!await unit.ExecuteAsync(session, CancellationToken.None).ConfigureAwait(false))
+                return false;
+            await SaveTrackedAsync(session.Db).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e)
+        {
+            unit.Failure = e;
+            return false;
+        }
+        finally
+        {
+            session.Db.ChangeTracker.Clear();
+        }
+    }
+
+    private static async Task RunInSavepointAsync(Session session, Unit unit)
+    {
+        await session.ExecuteAsync(Session.Statement.Savepoint).ConfigureAwait(false);
+        try
+        {
+            bool keep = await unit.ExecuteAsync(session, CancellationToken.None).ConfigureAwait(false);
             if (keep)
             {
-                await db.SaveChangesAsync(none).ConfigureAwait(false);
-                await tx.ReleaseSavepointAsync(savepoint, none).ConfigureAwait(false);
+                await SaveTrackedAsync(session.Db).ConfigureAwait(false);
+                await session.ExecuteAsync(Session.Statement.Release).ConfigureAwait(false);
             }
             else
             {
-                await tx.RollbackToSavepointAsync(savepoint, none).ConfigureAwait(false);
+                await session.ExecuteAsync(Session.Statement.RollbackToAndRelease).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -156,12 +297,27 @@ internal sealed class GroupCommit : IAsyncDisposable
             unit.Failure = e;
             // Undo this unit only. If even that fails the transaction is unusable: the exception ends the batch, and
             // every unit of it fails.
-            await tx.RollbackToSavepointAsync(savepoint, none).ConfigureAwait(false);
+            await session.ExecuteAsync(Session.Statement.RollbackToAndRelease).ConfigureAwait(false);
         }
         finally
         {
-            db.ChangeTracker.Clear();
+            session.Db.ChangeTracker.Clear();
         }
+    }
+
+    /// <summary>Saves the entities the unit added; a unit that wrote through its own commands has none.</summary>
+    private static async Task SaveTrackedAsync(ArchiveDbContext db)
+    {
+        if (db.ChangeTracker.HasChanges())
+            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task CloseSessionAsync()
+    {
+        var session = _session;
+        Volatile.Write(ref _session, null);
+        if (session is not null)
+            await session.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -175,12 +331,158 @@ internal sealed class GroupCommit : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        _idle.Dispose();
         _stopping.Dispose();
     }
 
-    private abstract class Unit(bool durable, CancellationToken cancellationToken)
+    /// <summary>
+    /// The writer loop's context and open connection, with commands kept for reuse (on SQLite a kept command keeps its
+    /// compiled statement). Used by one batch at a time, from the writer loop only.
+    /// </summary>
+    internal sealed class Session : IAsyncDisposable
+    {
+        internal enum Statement
+        {
+            Savepoint,
+            Release,
+            RollbackToAndRelease,
+            SynchronousFull,
+            SynchronousNormal,
+            RelaxCommit,
+        }
+
+        private readonly Dictionary<string, DbCommand> _commands = new(ReferenceEqualityComparer.Instance);
+        private readonly DbCommand?[] _statements = new DbCommand?[Enum.GetValues<Statement>().Length];
+        private bool? _durable;
+
+        private Session(ArchiveDbContext db, DbConnection connection, bool isPostgres)
+        {
+            Db = db;
+            Connection = connection;
+            IsPostgres = isPostgres;
+        }
+
+        /// <summary>The context, for EF work; its current transaction is the batch's.</summary>
+        public ArchiveDbContext Db { get; }
+
+        public DbConnection Connection { get; }
+
+        /// <summary>The batch's transaction (set while a batch runs).</summary>
+        public DbTransaction? Transaction { get; internal set; }
+
+        public bool IsPostgres { get; }
+
+        internal static async Task<Session> OpenAsync(ArchiveDatabase database)
+        {
+            var db = database.CreateContext();
+            try
+            {
+                // Units are isolated by the loop (savepoints or replay); EF's automatic savepoint per SaveChanges would
+                // only add statements.
+                db.Database.AutoSavepointsEnabled = false;
+                await db.Database.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                return new Session(db, db.Database.GetDbConnection(), database.IsPostgres);
+            }
+            catch
+            {
+                await db.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// A command of the session with <paramref name="sql"/> (compared by reference: pass a constant), created with
+        /// <paramref name="addParameters"/> on first use and kept, enlisted in the batch's transaction.
+        /// </summary>
+        public DbCommand Command(string sql, Action<DbCommand> addParameters)
+        {
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = Connection.CreateCommand();
+                command.CommandText = sql;
+                addParameters(command);
+                _commands.Add(sql, command);
+            }
+            command.Transaction = Transaction;
+            return command;
+        }
+
+        internal async Task ExecuteAsync(Statement statement)
+        {
+            var command = _statements[(int)statement] ??= Create(statement);
+            command.Transaction = Transaction;
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        private DbCommand Create(Statement statement)
+        {
+            var command = Connection.CreateCommand();
+            command.CommandText = statement switch
+            {
+                // One name serves every unit: units run one after another, and each releases its savepoint.
+                Statement.Savepoint => "SAVEPOINT unit",
+                Statement.Release => "RELEASE SAVEPOINT unit",
+                // ROLLBACK TO keeps the savepoint on the stack; the release removes it.
+                Statement.RollbackToAndRelease => "ROLLBACK TO SAVEPOINT unit; RELEASE SAVEPOINT unit",
+                Statement.SynchronousFull => "PRAGMA synchronous=FULL",
+                Statement.SynchronousNormal => "PRAGMA synchronous=NORMAL",
+                Statement.RelaxCommit => "SET LOCAL synchronous_commit = off",
+                _ => throw new ArgumentOutOfRangeException(nameof(statement)),
+            };
+            return command;
+        }
+
+        /// <summary>
+        /// SQLite: sets whether the next commits wait for the disk (<c>PRAGMA synchronous</c>, per connection; see
+        /// <see cref="ArchiveDatabase.SetSqliteSynchronousAsync"/>), only when it changes. Outside any transaction.
+        /// </summary>
+        internal async Task SetDurableAsync(bool durable)
+        {
+            if (IsPostgres || _durable == durable)
+                return;
+            _durable = null; // unknown until the pragma has run
+            await ExecuteAsync(durable ? Statement.SynchronousFull : Statement.SynchronousNormal).ConfigureAwait(false);
+            _durable = durable;
+        }
+
+        /// <summary>
+        /// PostgreSQL: lets the current transaction commit without waiting for its WAL flush (<c>SET LOCAL
+        /// synchronous_commit = off</c>): the later acknowledging commit flushes the WAL up to and including this one.
+        /// </summary>
+        internal async Task RelaxPostgresCommitAsync()
+        {
+            if (IsPostgres)
+                await ExecuteAsync(Statement.RelaxCommit).ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                // The connection goes back to the pool: leave it as every other user expects it (FULL).
+                if (!IsPostgres && _durable != true)
+                    await ExecuteAsync(Statement.SynchronousFull).ConfigureAwait(false);
+            }
+            catch (Exception e) when (DbErrors.IsDatabaseFailure(e))
+            {
+                // A broken connection; the pool will not hand it out again as it is.
+            }
+            foreach (var command in _commands.Values)
+                await command.DisposeAsync().ConfigureAwait(false);
+            foreach (var command in _statements)
+            {
+                if (command is not null)
+                    await command.DisposeAsync().ConfigureAwait(false);
+            }
+            await Db.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private abstract class Unit(bool durable, bool replayable, CancellationToken cancellationToken)
     {
         public bool Durable { get; } = durable;
+
+        public bool Replayable { get; } = replayable;
 
         public CancellationToken CancellationToken { get; } = cancellationToken;
 
@@ -188,8 +490,11 @@ internal sealed class GroupCommit : IAsyncDisposable
 
         public bool Failed => Failure is not null;
 
+        /// <summary>Answered by an attempt that was undone (failed, or not to be kept): not run again.</summary>
+        public bool Settled { get; set; }
+
         /// <summary>Runs the work; false when its changes are to be rolled back.</summary>
-        public abstract Task<bool> ExecuteAsync(ArchiveDbContext db, CancellationToken cancellationToken);
+        public abstract Task<bool> ExecuteAsync(Session session, CancellationToken cancellationToken);
 
         public abstract void Complete();
 
@@ -202,17 +507,17 @@ internal sealed class GroupCommit : IAsyncDisposable
         }
     }
 
-    private sealed class Unit<T>(Func<ArchiveDbContext, CancellationToken, Task<T>> work, Func<T, bool>? keep, bool durable,
-        CancellationToken cancellationToken) : Unit(durable, cancellationToken)
+    private sealed class Unit<T>(Func<Session, CancellationToken, Task<T>> work, Func<T, bool>? keep, bool durable, bool replayable,
+        CancellationToken cancellationToken) : Unit(durable, replayable, cancellationToken)
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
 
         public Task<T> Task => _done.Task;
 
-        public override async Task<bool> ExecuteAsync(ArchiveDbContext db, CancellationToken cancellationToken)
+        public override async Task<bool> ExecuteAsync(Session session, CancellationToken cancellationToken)
         {
-            _result = await work(db, cancellationToken).ConfigureAwait(false);
+            _result = await work(session, cancellationToken).ConfigureAwait(false);
             return keep?.Invoke(_result) ?? true;
         }
 

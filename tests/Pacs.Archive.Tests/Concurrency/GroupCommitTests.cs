@@ -116,6 +116,74 @@ public abstract class GroupCommitTests(DatabaseKind kind, PostgresServer? postgr
         Assert.True(Commits.Batches - batchesBefore < 2 * parts.Count - 8, $"{Commits.Batches - batchesBefore} transactions for {2 * parts.Count} writes");
     }
 
+    [Fact]
+    public async Task A_replayable_write_that_throws_is_undone_alone_and_the_rest_of_its_batch_commits_once()
+    {
+        string prefix = Guid.NewGuid().ToString("N");
+        long replaysBefore = Commits.Replays;
+        var (blocker, release) = await HoldTheWriterAsync();
+        var first = Commits.RunReplayableAsync((session, _) => AddPatientAsync(session.Db, prefix + "-1"), durable: true);
+        var failing = Commits.RunReplayableAsync<bool>(async (session, ct) =>
+        {
+            await AddPatientAsync(session.Db, prefix + "-2");
+            await session.Db.SaveChangesAsync(ct);
+            throw new InvalidOperationException("this unit fails after writing");
+        }, durable: true);
+        // A unit that is not replayable in the same batch: it must run exactly once, whatever the replayable ones do.
+        int generalRuns = 0;
+        var general = Commits.RunAsync((db, _) =>
+        {
+            Interlocked.Increment(ref generalRuns);
+            return AddPatientAsync(db, prefix + "-3");
+        }, durable: true);
+        var fourth = Commits.RunReplayableAsync((session, _) => AddPatientAsync(session.Db, prefix + "-4"), durable: true);
+
+        release.SetResult();
+        await blocker.WaitAsync(Deadline);
+        await Task.WhenAll(first, general, fourth).WaitAsync(Deadline);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WaitAsync(Deadline));
+
+        Assert.Equal("this unit fails after writing", error.Message);
+        Assert.Equal([prefix + "-1", prefix + "-3", prefix + "-4"], await PatientKeysAsync(prefix));
+        Assert.Equal(1, generalRuns);
+        Assert.Equal(1, Commits.Replays - replaysBefore);
+    }
+
+    [Fact]
+    public async Task A_replayable_write_whose_result_says_not_to_keep_it_is_rolled_back_while_its_batch_commits()
+    {
+        string prefix = Guid.NewGuid().ToString("N");
+        var (blocker, release) = await HoldTheWriterAsync();
+        var kept = Commits.RunReplayableAsync((session, _) => AddPatientAsync(session.Db, prefix + "-1"), durable: true);
+        var undone = Commits.RunReplayableAsync(async (session, ct) =>
+        {
+            await AddPatientAsync(session.Db, prefix + "-2");
+            await session.Db.SaveChangesAsync(ct);
+            return 42;
+        }, durable: true, keep: r => r != 42);
+
+        release.SetResult();
+        await blocker.WaitAsync(Deadline);
+
+        Assert.True(await kept.WaitAsync(Deadline));
+        Assert.Equal(42, await undone.WaitAsync(Deadline));
+        Assert.Equal([prefix + "-1"], await PatientKeysAsync(prefix));
+    }
+
+    [Fact]
+    public async Task Writes_after_the_connection_was_closed_for_idleness_run_on_a_new_one()
+    {
+        string prefix = Guid.NewGuid().ToString("N");
+        await Commits.RunAsync((db, _) => AddPatientAsync(db, prefix + "-1"), durable: true).WaitAsync(Deadline);
+        Assert.True(Commits.HasOpenConnection);
+        // The loop closes its connection after GroupCommit.IdleClose without work.
+        await Poll.UntilAsync(() => !Commits.HasOpenConnection, Deadline, "the idle group commit closes its connection");
+
+        await Commits.RunAsync((db, _) => AddPatientAsync(db, prefix + "-2"), durable: true).WaitAsync(Deadline);
+
+        Assert.Equal([prefix + "-1", prefix + "-2"], await PatientKeysAsync(prefix));
+    }
+
     /// <summary>Occupies the writer loop with a unit that waits until released; returns once that unit runs.</summary>
     private async Task<(Task<bool> Blocker, TaskCompletionSource Release)> HoldTheWriterAsync()
     {
