@@ -5,9 +5,11 @@ using Pacs.Messaging.Tracing;
 namespace Pacs.Indexer;
 
 /// <summary>
-/// The indexer's bus consumer: every instance event goes to <see cref="IndexProjector.ApplyAsync"/>, inside an activity
-/// that continues the trace of the request that stored (or deleted) the instance. A failure throws, so the bus retries,
-/// redelivers and finally moves the message to the queue's error queue (<see cref="Pacs.Messaging.Bus.PacsBus"/>).
+/// The indexer's bus consumer: every instance event goes to <see cref="IndexProjector.SubmitAsync"/>, inside an activity
+/// that continues the trace of the request that stored (or deleted) the instance. Concurrent deliveries are applied
+/// together in one transaction; each Consume returns only after the transaction holding its event committed, so the
+/// broker's acknowledgement follows the commit. A failure of the event throws, so the bus retries, redelivers and
+/// finally moves the message to the queue's error queue (<see cref="Pacs.Messaging.Bus.PacsBus"/>).
 /// </summary>
 public sealed class IndexerConsumer(IndexProjector projector) : IConsumer<InstanceStored>, IConsumer<InstanceReplaced>, IConsumer<InstanceDeleted>
 {
@@ -21,7 +23,7 @@ public sealed class IndexerConsumer(IndexProjector projector) : IConsumer<Instan
     {
         using var activity = MessageTracing.StartConsume(context, $"{EventCatalog.NameOf(e.GetType())} index");
         activity?.SetTag("pacs.study_instance_uid", e.StudyInstanceUid);
-        bool applied = await projector.ApplyAsync(e, context.CancellationToken).ConfigureAwait(false);
+        bool applied = await projector.SubmitAsync(e, context.CancellationToken).ConfigureAwait(false);
         activity?.SetTag("pacs.inbox.duplicate", !applied);
     }
 }

@@ -44,6 +44,25 @@ public sealed class IndexerOptions
     public bool FillFrameTables { get; set; } = true;
 
     /// <summary>
+    /// Most events applied in one transaction (<see cref="IndexProjector.SubmitAsync"/>). Default 128: more per batch
+    /// shares the transaction, the inbox statement and the refresh of a series among more events.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 128;
+
+    /// <summary>
+    /// Deliveries the indexer's queue consumes at once; those waiting for the batch in progress form the next one, so
+    /// this bounds a batch's size from the bus. Default 64. Overrides the bus's <c>ConcurrentMessageLimit</c> for this
+    /// queue only.
+    /// </summary>
+    public int ConcurrentMessageLimit { get; set; } = 64;
+
+    /// <summary>
+    /// Messages the broker hands the indexer's queue before they are acknowledged (RabbitMQ prefetch). Default 128, at
+    /// least <see cref="ConcurrentMessageLimit"/>: the next batch is already on hand while one commits.
+    /// </summary>
+    public int PrefetchCount { get; set; } = 128;
+
+    /// <summary>
     /// How long inbox records are kept: longer than a copy of an event can still arrive (the outbox's retention of
     /// dispatched rows plus the broker's redelivery window). Default 7 days; purged about hourly.
     /// </summary>

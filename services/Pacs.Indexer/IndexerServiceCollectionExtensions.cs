@@ -46,8 +46,34 @@ public static class IndexerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(busOptions);
-        bus.AddConsumer<IndexerConsumer>().Endpoint(e => e.Name = busOptions.EntityPrefix + options.ConsumerName);
+        bus.AddConsumer<IndexerConsumer>(typeof(IndexerConsumerDefinition)).Endpoint(e => e.Name = busOptions.EntityPrefix + options.ConsumerName);
         return bus;
+    }
+}
+
+/// <summary>
+/// The indexer queue's own concurrency and prefetch (<see cref="IndexerOptions.ConcurrentMessageLimit"/>,
+/// <see cref="IndexerOptions.PrefetchCount"/>), above the bus's defaults for every queue: the deliveries in hand while a
+/// batch commits are what the next batch is made of. Applied when the consumer is connected to its endpoint, after the
+/// bus's conventions (<see cref="PacsBus"/>), which it overrides for this queue only.
+/// </summary>
+internal sealed class IndexerConsumerDefinition : ConsumerDefinition<IndexerConsumer>
+{
+    private readonly IndexerOptions _options;
+
+    public IndexerConsumerDefinition(IndexerOptions options)
+    {
+        _options = options;
+        ConcurrentMessageLimit = Math.Max(1, options.ConcurrentMessageLimit);
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<IndexerConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        int limit = Math.Max(1, _options.ConcurrentMessageLimit);
+        endpointConfigurator.ConcurrentMessageLimit = limit;
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.PrefetchCount = Math.Max(limit, _options.PrefetchCount);
     }
 }
 
