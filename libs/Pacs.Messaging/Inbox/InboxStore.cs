@@ -47,24 +47,6 @@ public static class InboxStore
     }
 
     /// <summary>
-    /// Adds the record that <paramref name="consumer"/> applied <paramref name="messageId"/> to <paramref name="db"/>'s
-    /// pending changes, to be saved in the caller's transaction with the effect. Returns false — and adds nothing — when
-    /// the record exists already: the caller skips its effect.
-    /// </summary>
-    public static async Task<bool> TryRecordAsync(DbContext db, string consumer, string messageId, DateTimeOffset now,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        ArgumentException.ThrowIfNullOrEmpty(consumer);
-        ArgumentException.ThrowIfNullOrEmpty(messageId);
-        var set = db.Set<InboxRow>();
-        if (await set.AnyAsync(i => i.Consumer == consumer && i.MessageId == messageId, cancellationToken).ConfigureAwait(false))
-            return false;
-        set.Add(new InboxRow { Consumer = consumer, MessageId = messageId, ProcessedAt = now });
-        return true;
-    }
-
-    /// <summary>
     /// Records, in <paramref name="db"/>'s current transaction, that <paramref name="consumer"/> applied each of
     /// <paramref name="messageIds"/>, in one multi-row statement, and returns those that were new: the caller applies
     /// the effects of exactly these. An id recorded before (or twice in the list) is left out, so its copy changes
