@@ -131,11 +131,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
                     ConsecutiveFailures = 0;
                     backoff = _options.InitialBackoff;
                     await PurgeIfDueAsync(stoppingToken).ConfigureAwait(false);
-                    if (round.Read >= _options.BatchSize)
-                        continue; // more are waiting
-                    if (round.Published > 0 && _options.BatchWindow <= TimeSpan.Zero)
-                        continue;
-                    pause = round.Published > 0 ? _options.BatchWindow : _options.IdlePollInterval;
+                    if (round.Read >= _options.BatchSize || round.Published > 0)
+                        continue; // more may be waiting
+                    pause = _options.IdlePollInterval;
                 }
                 else
                 {

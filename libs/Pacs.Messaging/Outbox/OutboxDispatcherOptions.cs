@@ -11,14 +11,6 @@ public sealed class OutboxDispatcherOptions
     /// <summary>Pause after a round that found nothing to publish. Default 200 ms.</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>
-    /// Pause after a round that published less than a full batch, before the next round: while ingest runs, rows arrive
-    /// one by one, and rounds back to back would carry a row or two each, each round paying a read and a mark in the
-    /// index. The pause lets the next round carry what arrived meanwhile; it is what an event waits at most beyond the
-    /// round itself. Zero: the next round at once. Default 25 ms.
-    /// </summary>
-    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(25);
-
     /// <summary>Longest a single publish may take (a broker that is down makes publishing wait). Default 10 s.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
