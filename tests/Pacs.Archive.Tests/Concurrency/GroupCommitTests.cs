@@ -185,11 +185,14 @@ public abstract class GroupCommitTests(DatabaseKind kind, PostgresServer? postgr
     }
 
     /// <summary>Occupies the writer loop with a unit that waits until released; returns once that unit runs.</summary>
-    private async Task<(Task<bool> Blocker, TaskCompletionSource Release)> HoldTheWriterAsync()
+    private Task<(Task<bool> Blocker, TaskCompletionSource Release)> HoldTheWriterAsync() => HoldTheWriterAsync(Commits);
+
+    /// <summary>Occupies <paramref name="commits"/>' writer loop with a unit that waits until released; returns once that unit runs.</summary>
+    internal static async Task<(Task<bool> Blocker, TaskCompletionSource Release)> HoldTheWriterAsync(GroupCommit commits)
     {
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocker = Commits.RunAsync(async (_, _) =>
+        var blocker = commits.RunAsync(async (_, _) =>
         {
             running.SetResult();
             await release.Task;

@@ -82,19 +82,8 @@ public abstract class IngestIndexWritesTests(DatabaseKind kind, PostgresServer? 
     }
 
     /// <summary>Occupies the group commit's writer loop until released; returns once it does.</summary>
-    private async Task<(Task<bool> Blocker, TaskCompletionSource Release)> HoldTheWriterAsync()
-    {
-        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocker = Archive.Database.GroupCommit.RunAsync(async (_, _) =>
-        {
-            running.SetResult();
-            await release.Task;
-            return true;
-        }, durable: false);
-        await running.Task.WaitAsync(Deadline);
-        return (blocker, release);
-    }
+    private Task<(Task<bool> Blocker, TaskCompletionSource Release)> HoldTheWriterAsync() =>
+        Concurrency.GroupCommitTests.HoldTheWriterAsync(Archive.Database.GroupCommit);
 }
 
 public sealed class SqliteIngestIndexWritesTests() : IngestIndexWritesTests(DatabaseKind.Sqlite);
