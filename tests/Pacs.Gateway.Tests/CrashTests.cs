@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Pacs.Gateway.Tests.Support;
 
@@ -37,7 +38,25 @@ public sealed class CrashTests
         var storescu = Dcmtk.RunAsync("storescu", arguments, TimeSpan.FromMinutes(10));
         await Eventually.WaitAsync(async () => await archive.CountAsync() >= baseline + 5 || storescu.IsCompleted, TimeSpan.FromMinutes(3), "forwarding under way");
         Assert.False(storescu.IsCompleted, $"storescu finished before the kill ({await archive.CountAsync()} forwarded by then); the test would not kill during spooling. Gateway:\n{first.Output}");
-        first.Kill();
+
+        // The archive can ingest as fast as storescu stores, so a backlog is made, not hoped for: the archive's index
+        // writer is held (its ingests wait), the gateway keeps acknowledging into its spool, and the kill comes once the
+        // spool's archive queue holds more than the forwarder can have in flight (Parallelism 2 x BatchSize 4) plus the
+        // one object whose response may not have reached storescu yet.
+        const int Backlog = 12;
+        var (held, release) = await HoldTheArchiveWriterAsync(archive);
+        try
+        {
+            await Eventually.WaitAsync(() => Directory.EnumerateFiles(Path.Combine(spool, "archive")).Count() >= Backlog || storescu.IsCompleted,
+                TimeSpan.FromMinutes(3), "a backlog in the spool");
+            Assert.False(storescu.IsCompleted, $"storescu finished before the spool held {Backlog} objects waiting. Gateway:\n{first.Output}");
+            first.Kill();
+        }
+        finally
+        {
+            release.SetResult();
+            await held;
+        }
         var sent = await storescu;
 
         var acknowledged = Acknowledged(sent.Output);
@@ -69,6 +88,22 @@ public sealed class CrashTests
             TimeSpan.FromMinutes(5));
         Assert.True(again.ExitCode == 0, again.ToString());
         await Eventually.WaitAsync(async () => await archive.CountAsync() == baseline + files.Count, TimeSpan.FromMinutes(5), "all objects in the archive");
+    }
+
+    /// <summary>Occupies the archive's index writer with a unit that waits until released; returns once that unit runs.</summary>
+    private static async Task<(Task<bool> Held, TaskCompletionSource Release)> HoldTheArchiveWriterAsync(ArchiveServer archive)
+    {
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var database = archive.Services.GetRequiredService<Pacs.Archive.ArchiveDatabase>();
+        var held = database.WriteAsync(async (_, _) =>
+        {
+            running.SetResult();
+            await release.Task;
+            return true;
+        }, durable: false);
+        await running.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        return (held, release);
     }
 
     /// <summary>The files storescu -v reports a successful C-STORE response for.</summary>
