@@ -25,6 +25,29 @@ public interface IBlobStore
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The first half of a put: reads <paramref name="content"/> to its end (not disposed), computing SHA-256 and size,
+    /// and makes the bytes durable where the store can, without anything becoming visible under <paramref name="name"/>;
+    /// <see cref="IStagedBlob.CommitAsync"/> is the second half. A put is a stage followed by a commit, with the same
+    /// promises: a blob of that name appearing meanwhile makes the commit throw <see cref="BlobAlreadyExistsException"/>,
+    /// a staging that fails or is cancelled leaves nothing, and an abandoned (disposed, never committed) staged blob
+    /// leaves nothing either.
+    /// <para>
+    /// This default, for stores that cannot write a blob without making it visible, stages nothing: it keeps
+    /// <paramref name="content"/> and puts it at commit (so its size and SHA-256 are known only then). Callers must
+    /// therefore keep <paramref name="content"/> open and unread until the staged blob is committed or disposed.
+    /// </para>
+    /// </summary>
+    /// <exception cref="BlobAlreadyExistsException">A blob of that name exists already (a store may tell only at commit).</exception>
+    Task<IStagedBlob> StageAsync(string name, Stream content, BlobPutOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        BlobNames.Validate(name);
+        ArgumentNullException.ThrowIfNull(content);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IStagedBlob>(new PutAtCommitStagedBlob(this, name, content, options));
+    }
+
+    /// <summary>
     /// Opens the blob, or the part of it that <paramref name="range"/> selects, for reading. The returned stream
     /// reads from the store as it is consumed; dispose it to release the file or connection.
     /// </summary>

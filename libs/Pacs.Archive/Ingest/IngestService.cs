@@ -12,8 +12,10 @@ namespace Pacs.Archive;
 /// <item>spool the part, hashing it (<see cref="PartSpool"/>); parse the header from the spool and validate it;</item>
 /// <item>reserve: one transaction inserts the patient, study and series rows if new and the instance row in status
 /// Creating with a new watermark and a new blob name (a concurrent ingest that wins a unique-key race makes this one
-/// retry, which is how studies arriving in pieces over many connections merge by UID);</item>
-/// <item>put the blob under its new immutable name;</item>
+/// retry, which is how studies arriving in pieces over many connections merge by UID); meanwhile the store stages the
+/// bytes under that name (<see cref="IBlobStore.StageAsync"/>: written and synced, not yet visible);</item>
+/// <item>put: commit the staged blob under its new immutable name (abandoned instead when the reservation answers
+/// early or fails);</item>
 /// <item>commit: one transaction marks the row Created, appends the change feed row and the outbox event.</item>
 /// </list>
 /// Success is returned only after step 4 committed. A failure after step 2 is compensated (the Creating row removed,
@@ -178,45 +180,108 @@ public sealed partial class IngestService
     private async Task<IngestResult> StoreAsync(PartSpool spool, InstanceAttributes attributes, byte[]? frameTable, DuplicatePolicy policy,
         List<IngestWarning> warnings, CancellationToken cancellationToken)
     {
+        // The blob's name is drawn before the reservation, so that the store can write and sync the bytes under it while
+        // the index reserves: the two waits overlap instead of adding up. Nothing is visible under the name until the
+        // staged blob is committed, which happens only after a successful reservation; a reservation that answers
+        // early, is refused or fails abandons the staged blob, which removes it.
+        string blobName = NewBlobName(attributes);
+        var putOptions = new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier };
+        // Kept open to the end: a store that cannot stage reads the content only at commit.
+        using var content = spool.OpenRead();
+        // Queued first (it returns once the unit waits for the index's writer), then the staging runs meanwhile.
+        var reserving = ReserveTracedAsync(attributes, spool, frameTable, policy, blobName, cancellationToken);
+        var putActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest blob put");
+        IStagedBlob? staged = null;
         Reservation reservation;
         try
         {
-            using var reserveActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest reserve");
-            var reserved = await ReserveAsync(attributes, spool, frameTable, policy, cancellationToken).ConfigureAwait(false);
-            if (reserved.Result is { } early)
-                return early with { Warnings = [.. early.Warnings, .. warnings] };
-            reservation = reserved.Reservation!;
-        }
-        catch (Exception e) when (DbErrors.IsDatabaseFailure(e))
-        {
-            _logger.LogError(e, "Reserving {SopInstanceUid} in the index failed", attributes.SopInstanceUid);
-            return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The index could not be updated: {e.Message}", attributes, spool.Length);
-        }
+            var staging = _store.StageAsync(blobName, content, putOptions, cancellationToken);
+            // Both are finished before anything else happens, whatever their outcome: the staged blob is then either
+            // committed or abandoned below, and the reservation either used or compensated.
+            var both = Task.WhenAll(reserving, staging);
+            await both.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _ = both.Exception; // observed here; each task's own outcome is handled below
+            if (staging.IsCompletedSuccessfully)
+                staged = staging.Result;
 
-        try
-        {
-            using var putActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest blob put");
-            using var content = spool.OpenRead();
-            var put = await _store.PutAsync(reservation.BlobName, content,
-                new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier }, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(put.Sha256, Convert.ToHexStringLower(spool.Sha256), StringComparison.Ordinal) || put.SizeBytes != spool.Length)
+            try
             {
+                var reserved = await reserving.ConfigureAwait(false);
+                if (reserved.Result is { } early)
+                    return early with { Warnings = [.. early.Warnings, .. warnings] };
+                reservation = reserved.Reservation!;
+            }
+            catch (Exception e) when (DbErrors.IsDatabaseFailure(e))
+            {
+                _logger.LogError(e, "Reserving {SopInstanceUid} in the index failed", attributes.SopInstanceUid);
+                return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The index could not be updated: {e.Message}", attributes, spool.Length);
+            }
+
+            try
+            {
+                BlobPutResult put;
+                if (reservation.BlobName == blobName)
+                {
+                    // Rethrows a failed or cancelled staging (into the compensation below).
+                    var blob = await staging.ConfigureAwait(false);
+                    if (!MatchesSpool(spool, blob.Sha256, blob.SizeBytes))
+                        return await RefuseMismatchAsync(reservation, attributes, spool).ConfigureAwait(false);
+                    put = await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // The reservation drew a name of its own (earlier versions of the instance exist, see
+                    // TryReserveAsync): the staged copy is abandoned and the bytes are put under that name instead.
+                    if (staged is not null)
+                    {
+                        await staged.DisposeAsync().ConfigureAwait(false);
+                        staged = null;
+                    }
+                    using var again = spool.OpenRead();
+                    put = await _store.PutAsync(reservation.BlobName, again, putOptions, cancellationToken).ConfigureAwait(false);
+                }
+                if (!MatchesSpool(spool, put.Sha256, put.SizeBytes))
+                    return await RefuseMismatchAsync(reservation, attributes, spool).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is BlobStoreException or IOException or OperationCanceledException)
+            {
+                if (staged is not null)
+                {
+                    await staged.DisposeAsync().ConfigureAwait(false);
+                    staged = null;
+                }
                 await CompensateAsync(reservation).ConfigureAwait(false);
-                return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
-                    $"The stored object '{reservation.BlobName}' does not match the bytes received (SHA-256 or size differs).", attributes, spool.Length);
+                if (e is OperationCanceledException)
+                    throw;
+                _logger.LogError(e, "Storing {BlobName} failed", reservation.BlobName);
+                return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The object could not be stored: {e.Message}", attributes, spool.Length);
             }
         }
-        catch (Exception e) when (e is BlobStoreException or IOException or OperationCanceledException)
+        finally
         {
-            await CompensateAsync(reservation).ConfigureAwait(false);
-            if (e is OperationCanceledException)
-                throw;
-            _logger.LogError(e, "Storing {BlobName} failed", reservation.BlobName);
-            return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure, $"The object could not be stored: {e.Message}", attributes, spool.Length);
+            // Abandons a staged blob that was not committed (an early answer, a refusal, a failure): no temporary file
+            // outlives the call. After a commit this does nothing.
+            if (staged is not null)
+                await staged.DisposeAsync().ConfigureAwait(false);
+            putActivity?.Dispose();
         }
 
         using var commitActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest commit");
         return await CommitAsync(reservation, attributes, spool.Length, warnings).ConfigureAwait(false);
+    }
+
+    private string NewBlobName(InstanceAttributes a) => BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock);
+
+    /// <summary>Whether what the store read is what was received; unknown values (a store that tells only at commit) pass.</summary>
+    private static bool MatchesSpool(PartSpool spool, string? sha256, long? sizeBytes) =>
+        (sha256 is null || string.Equals(sha256, Convert.ToHexStringLower(spool.Sha256), StringComparison.Ordinal))
+        && (sizeBytes is null || sizeBytes == spool.Length);
+
+    private async Task<IngestResult> RefuseMismatchAsync(Reservation reservation, InstanceAttributes attributes, PartSpool spool)
+    {
+        await CompensateAsync(reservation).ConfigureAwait(false);
+        return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,
+            $"The stored object '{reservation.BlobName}' does not match the bytes received (SHA-256 or size differs).", attributes, spool.Length);
     }
 
     // ------------------------------------------------------------------ reserve
@@ -225,8 +290,17 @@ public sealed partial class IngestService
 
     private readonly record struct Reserved(Reservation? Reservation, IngestResult? Result);
 
+    private async Task<Reserved> ReserveTracedAsync(InstanceAttributes a, PartSpool spool, byte[]? frameTable, DuplicatePolicy policy,
+        string blobName, CancellationToken cancellationToken)
+    {
+        // Its own span, a sibling of the blob put that runs meanwhile (an async method's current activity does not leak
+        // to its caller).
+        using var activity = ArchiveTelemetry.ActivitySource.StartActivity("ingest reserve");
+        return await ReserveAsync(a, spool, frameTable, policy, blobName, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<Reserved> ReserveAsync(InstanceAttributes a, PartSpool spool, byte[]? frameTable, DuplicatePolicy policy,
-        CancellationToken cancellationToken)
+        string blobName, CancellationToken cancellationToken)
     {
         var waitUntil = _clock.GetUtcNow().AddMilliseconds(_options.ConcurrentStoreWaitMilliseconds);
         int conflicts = 0;
@@ -238,10 +312,10 @@ public sealed partial class IngestService
             {
                 // Group commit: the reservation shares its transaction with whatever else is waiting to be written. It
                 // need not wait for the disk: the acknowledging commit later makes it durable too.
-                // Replayable: the attempt reads and writes only the index (a replay draws a fresh blob name), and writes
-                // nothing unless it reserves, so it needs no savepoint of its own.
+                // Replayable: the attempt reads and writes only the index (a replay reuses the blob name: nothing is under
+                // it until the reservation holds), and writes nothing unless it reserves, so it needs no savepoint of its own.
                 var attempt = await _database.GroupCommit.RunReplayableAsync(
-                    (session, ct) => TryReserveAsync(session, a, spool, frameTable, policy, ct),
+                    (session, ct) => TryReserveAsync(session, a, spool, frameTable, policy, blobName, ct),
                     durable: false, keep: null, cancellationToken).ConfigureAwait(false);
                 if (!attempt.Busy)
                     return attempt.Reserved;
@@ -272,7 +346,7 @@ public sealed partial class IngestService
     /// (<see cref="IngestStatements"/>); a new series (and study, patient) goes through EF.
     /// </summary>
     private async Task<ReserveAttempt> TryReserveAsync(GroupCommit.Session session, InstanceAttributes a, PartSpool spool, byte[]? frameTable,
-        DuplicatePolicy policy, CancellationToken cancellationToken)
+        DuplicatePolicy policy, string blobName, CancellationToken cancellationToken)
     {
         var lookup = await IngestStatements.LookupAsync(session, a.SopInstanceUid!, a.SeriesInstanceUid!, cancellationToken).ConfigureAwait(false);
         var versions = lookup.Versions;
@@ -323,9 +397,13 @@ public sealed partial class IngestService
         var (studyRowId, seriesRowId) = lookup.SeriesKnown
             ? (lookup.StudyRowId, lookup.SeriesRowId)
             : await AddParentsAsync(session.Db, a, now, cancellationToken).ConfigureAwait(false);
-        // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind.
+        // A fresh time-ordered name per version: never reused, even if a failed attempt left its blob behind. The first
+        // version takes the name drawn before the reservation (the one its bytes are being staged under). A later version
+        // draws its own now, inside the writer's transaction: the rebuild from blobs takes name order for version order,
+        // and a name drawn before this reservation may be older than that of a version reserved meanwhile (a concurrent
+        // store of the same instance that won, or that this one waited for as busy).
         var row = NewInstanceRow(a, spool, frameTable, version, InstanceStatus.Creating, studyRowId, seriesRowId,
-            BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock), _options.InitialTier, now);
+            versions is null ? blobName : NewBlobName(a), _options.InitialTier, now);
         long watermark = await IngestStatements.InsertInstanceAsync(session, row, cancellationToken).ConfigureAwait(false);
         return new ReserveAttempt(new Reserved(new Reservation(watermark, version, row.BlobName, replacing, row.SopClassUid), null), Busy: false);
     }

@@ -9,8 +9,8 @@ namespace Pacs.Storage;
 /// A blob store in a local folder (the embedded default). Layout in <see cref="FileSystemLayout"/> and
 /// docs/storage.md.
 /// <para>
-/// A put writes to a temporary file beside the final one, fsyncs it, renames it to the final name with a rename
-/// that refuses an existing target, and fsyncs the folder. So a blob is either absent or whole under its name, even
+/// A put writes to a temporary file beside the final one and fsyncs it (the stage, <see cref="StageAsync"/>), renames
+/// it to the final name with a rename that refuses an existing target, and fsyncs the folder (the commit). So a blob is either absent or whole under its name, even
 /// across a crash or power loss, and a stored blob is never replaced. What a crash can leave is a temporary file
 /// (recognisable by its name, never listed, removed by <see cref="RemoveStaleTemporaryFilesAsync"/>) or a blob
 /// without its metadata file (listed with tier Hot and SHA-256 unknown).
@@ -44,14 +44,28 @@ public sealed class FileSystemBlobStore : IBlobStore
     /// <summary>Absolute path of the store's root folder.</summary>
     public string RootPath => _layout.Root;
 
+    /// <summary>A stage and a commit (<see cref="StageAsync"/>): one code path for both ways of putting.</summary>
     public async Task<BlobPutResult> PutAsync(string name, Stream content, BlobPutOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        await using var staged = await StageAsync(name, content, options, cancellationToken).ConfigureAwait(false);
+        return await staged.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the content to a temporary file beside the final one (the name a crash leaves, which
+    /// <see cref="RemoveStaleTemporaryFilesAsync"/> removes) and fdatasyncs it; the commit renames it to the final name
+    /// without replacing and fsyncs the folder. So the expensive half of a put (the write and the data sync) is done
+    /// before the caller decides to commit, and the commit costs a rename and a folder sync.
+    /// </summary>
+    public async Task<IStagedBlob> StageAsync(string name, Stream content, BlobPutOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         BlobNames.Validate(name);
         ArgumentNullException.ThrowIfNull(content);
         cancellationToken.ThrowIfCancellationRequested();
         var paths = _layout.For(name);
-        // Fail before reading the source when the name is taken; the no-replace rename below is what guarantees it.
+        // Fail before reading the source when the name is taken; the no-replace rename of the commit is what guarantees it.
         if (File.Exists(paths.Data))
             throw new BlobAlreadyExistsException(name, RootPath, null);
 
@@ -59,7 +73,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         var tier = options?.Tier ?? BlobAccessTier.Hot;
         string dataTemp = FileSystemLayout.NewTempPath(paths.Data);
         string? metaTemp = null;
-        bool committed = false;
+        bool staged = false;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.CopyBufferBytes);
         try
         {
@@ -111,33 +125,85 @@ public sealed class FileSystemBlobStore : IBlobStore
             // not parse or is of another size, so it reads as "no metadata" too.
             if (!metaInAttribute)
                 metaTemp = WriteTempMetadata(name, paths.Meta, meta, durable: false);
-
-            if (!StoreIo(name, "rename", () => NativeFileSystem.TryMoveNoReplace(dataTemp, paths.Data)))
-                throw new BlobAlreadyExistsException(name, RootPath, null);
-            committed = true;
-            if (metaTemp is not null)
-            {
-                // The metadata goes in only after the data: a metadata file never stands without its blob.
-                StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
-                metaTemp = null;
-            }
-            // One fsync makes the rename durable; folders made for this put follow, child before parent (on a journalling
-            // file system the first sync has usually committed them already, and the others return at once).
-            StoreIo(name, "sync", () =>
-            {
-                NativeFileSystem.FsyncDirectory(paths.Directory);
-                foreach (string parent in newFolders)
-                    NativeFileSystem.FsyncDirectory(parent);
-            });
-            return new BlobPutResult(name, size, hash, ETagOf(meta.CreatedOn, size), tier);
+            var result = new StagedFile(this, paths, newFolders, dataTemp, metaTemp,
+                new BlobPutResult(name, size, hash, ETagOf(meta.CreatedOn, size), tier));
+            staged = true;
+            return result;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            if (!committed)
+            if (!staged)
+            {
                 TryDelete(dataTemp);
-            if (metaTemp is not null)
-                TryDelete(metaTemp);
+                if (metaTemp is not null)
+                    TryDelete(metaTemp);
+            }
+        }
+    }
+
+    /// <summary>A synced temporary file waiting for its rename (see <see cref="StageAsync"/>).</summary>
+    private sealed class StagedFile(FileSystemBlobStore store, BlobPaths paths, string[] newFolders, string dataTemp, string? metaTemp,
+        BlobPutResult result) : IStagedBlob
+    {
+        private bool _spent;
+
+        public string Name => result.Name;
+
+        public long? SizeBytes => result.SizeBytes;
+
+        public string? Sha256 => result.Sha256;
+
+        public Task<BlobPutResult> CommitAsync(CancellationToken cancellationToken = default)
+        {
+            if (_spent)
+                throw new InvalidOperationException($"The staged blob '{Name}' was committed or abandoned already.");
+            _spent = true;
+            string name = result.Name;
+            bool renamed = false;
+            try
+            {
+                // The last point where giving up leaves nothing: after the rename the blob is there.
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!store.StoreIo(name, "rename", () => NativeFileSystem.TryMoveNoReplace(dataTemp, paths.Data)))
+                    throw new BlobAlreadyExistsException(name, store.RootPath, null);
+                renamed = true;
+                if (metaTemp is not null)
+                {
+                    // The metadata goes in only after the data: a metadata file never stands without its blob.
+                    store.StoreIo(name, "rename", () => File.Move(metaTemp, paths.Meta, overwrite: true));
+                    metaTemp = null;
+                }
+                // One fsync makes the rename durable; folders made for this put follow, child before parent (on a
+                // journalling file system the first sync has usually committed them already, and the others return at once).
+                store.StoreIo(name, "sync", () =>
+                {
+                    NativeFileSystem.FsyncDirectory(paths.Directory);
+                    foreach (string parent in newFolders)
+                        NativeFileSystem.FsyncDirectory(parent);
+                });
+                return Task.FromResult(result);
+            }
+            finally
+            {
+                if (!renamed)
+                    TryDelete(dataTemp);
+                if (metaTemp is not null)
+                    TryDelete(metaTemp);
+            }
+        }
+
+        /// <summary>Abandons a staged blob that was not committed: its temporary files are removed.</summary>
+        public ValueTask DisposeAsync()
+        {
+            if (!_spent)
+            {
+                _spent = true;
+                TryDelete(dataTemp);
+                if (metaTemp is not null)
+                    TryDelete(metaTemp);
+            }
+            return ValueTask.CompletedTask;
         }
     }
 

@@ -487,4 +487,123 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         Assert.Equal(n, read.Position);
         Assert.Throws<NotSupportedException>(() => read.Seek(0, SeekOrigin.Begin));
     }
+    // ---------------------------------------------------------------- staged puts (stage, then commit or abandon)
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    [InlineData(3 * SmallBlockBytes + 123)]
+    public async Task Staged_blob_is_invisible_until_committed_then_reads_back_with_its_sha256_and_size(int length)
+    {
+        var bytes = TestData.Bytes(length, seed: length + 7);
+        string name = TestData.Prefix() + "/staged";
+        using var content = new MemoryStream(bytes);
+
+        await using var staged = await Store.StageAsync(name, content, new BlobPutOptions { ContentType = "application/dicom" });
+
+        Assert.Equal(name, staged.Name);
+        Assert.False(await Store.ExistsAsync(name));
+        Assert.Empty(await Store.ListAsync(name).ToListAsync());
+        await Assert.ThrowsAsync<BlobNotFoundException>(() => Store.OpenReadAsync(name));
+        // A store that read the content while staging tells what it read; one that reads at commit tells nothing yet.
+        if (staged.Sha256 is not null)
+        {
+            Assert.Equal(TestData.Sha256(bytes), staged.Sha256);
+            Assert.Equal(length, staged.SizeBytes);
+        }
+
+        var put = await staged.CommitAsync();
+
+        Assert.Equal(name, put.Name);
+        Assert.Equal(length, put.SizeBytes);
+        Assert.Equal(TestData.Sha256(bytes), put.Sha256);
+        var properties = await Store.GetPropertiesAsync(name);
+        Assert.Equal("application/dicom", properties.ContentType);
+        await using var read = await Store.OpenReadAsync(name);
+        Assert.Equal(bytes, await TestData.ReadAllAsync(read));
+    }
+
+    [Fact]
+    public async Task Abandoned_staged_blob_leaves_no_blob_and_no_leftovers()
+    {
+        string name = TestData.Prefix() + "/abandoned";
+        using var content = new MemoryStream(TestData.Bytes(3 * SmallBlockBytes));
+
+        var staged = await Store.StageAsync(name, content);
+        await staged.DisposeAsync();
+
+        await AssertNoTraceAsync(Store, name);
+        Assert.False(await Store.ExistsAsync(name));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => staged.CommitAsync());
+        await AssertNoTraceAsync(Store, name);
+    }
+
+    [Fact]
+    public async Task Commit_onto_a_name_stored_meanwhile_throws_already_exists_and_keeps_the_stored_blob()
+    {
+        string name = TestData.Prefix() + "/raced";
+        var first = TestData.Bytes(500, seed: 1);
+        using var content = new MemoryStream(TestData.Bytes(700, seed: 2));
+        await using var staged = await Store.StageAsync(name, content);
+        await Store.PutAsync(name, first);
+
+        await Assert.ThrowsAsync<BlobAlreadyExistsException>(() => staged.CommitAsync());
+
+        await using var read = await Store.OpenReadAsync(name);
+        Assert.Equal(first, await TestData.ReadAllAsync(read));
+        Assert.Equal(TestData.Sha256(first), (await Store.GetPropertiesAsync(name)).Sha256);
+        Assert.Single(await Store.ListAsync(name).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Staged_put_onto_an_existing_name_throws_already_exists_at_stage_or_commit()
+    {
+        string name = TestData.Prefix() + "/taken";
+        var stored = TestData.Bytes(100, seed: 3);
+        await Store.PutAsync(name, stored);
+
+        await Assert.ThrowsAsync<BlobAlreadyExistsException>(async () =>
+        {
+            await using var staged = await Store.StageAsync(name, new MemoryStream(TestData.Bytes(100, seed: 4)));
+            await staged.CommitAsync();
+        });
+
+        await using var read = await Store.OpenReadAsync(name);
+        Assert.Equal(stored, await TestData.ReadAllAsync(read));
+    }
+
+    [Fact]
+    public async Task Staged_blob_commits_once()
+    {
+        string name = TestData.Prefix() + "/once";
+        await using var staged = await Store.StageAsync(name, new MemoryStream(TestData.Bytes(10)));
+        await staged.CommitAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => staged.CommitAsync());
+        await staged.DisposeAsync();
+
+        Assert.True(await Store.ExistsAsync(name));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_staged_put_while_its_content_is_read_leaves_no_blob_and_no_leftovers()
+    {
+        string name = TestData.Prefix() + "/cancelled";
+        using var cancel = new CancellationTokenSource();
+        using var source = new GeneratedStream(10L * SmallBlockBytes)
+        {
+            CancelAfterBytes = 2L * SmallBlockBytes + 5,
+            CancelSource = cancel,
+        };
+
+        // A store that stages reads (and is cancelled) in StageAsync; one that cannot, in the commit.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await using var staged = await Store.StageAsync(name, source, null, cancel.Token);
+            await staged.CommitAsync(cancel.Token);
+        });
+
+        await AssertNoTraceAsync(Store, name);
+        Assert.False(await Store.ExistsAsync(name));
+    }
 }

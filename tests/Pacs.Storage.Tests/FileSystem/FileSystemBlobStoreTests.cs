@@ -22,6 +22,10 @@ public sealed class FileSystemBlobStoreTests : IDisposable
 
     private BlobPaths PathsOf(string name) => FileSystemLayout.Open(_root).For(name);
 
+    /// <summary>The files of a shard folder other than metadata side files (final or temporary).</summary>
+    private static string[] DataFilesIn(string folder) =>
+        [.. Directory.GetFiles(folder).Where(f => !Path.GetFileName(f).Contains(FileSystemLayout.MetaSuffix, StringComparison.Ordinal))];
+
     [Fact]
     public async Task A_blob_is_one_file_in_a_hex_shard_folder_named_after_the_blob()
     {
@@ -295,6 +299,105 @@ public sealed class FileSystemBlobStoreTests : IDisposable
         Assert.False(File.Exists(staleMeta));
         Assert.True(File.Exists(fresh));
         Assert.Equal(TestData.Sha256(TestData.Bytes(10)), (await _store.GetPropertiesAsync("kept")).Sha256);
+    }
+
+    [Fact]
+    public async Task Staged_content_is_a_synced_temporary_file_beside_the_final_name_until_the_commit_renames_it()
+    {
+        var paths = PathsOf("instances/1.2.3/staged");
+        var bytes = TestData.Bytes(5000, seed: 11);
+
+        await using var staged = await _store.StageAsync("instances/1.2.3/staged", new MemoryStream(bytes));
+
+        Assert.False(File.Exists(paths.Data));
+        // (A metadata side file stands beside it only where the file system keeps no extended attributes.)
+        string temp = Assert.Single(DataFilesIn(paths.Directory));
+        Assert.True(FileSystemLayout.IsTempFile(Path.GetFileName(temp)));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(temp));
+        Assert.Empty(await _store.ListAsync("").ToListAsync());
+
+        await staged.CommitAsync();
+
+        Assert.Equal([paths.Data], DataFilesIn(paths.Directory));
+        Assert.DoesNotContain(Directory.GetFiles(paths.Directory), f => FileSystemLayout.IsTempFile(Path.GetFileName(f)));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(paths.Data));
+        Assert.Equal(TestData.Sha256(bytes), (await _store.GetPropertiesAsync("instances/1.2.3/staged")).Sha256);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Abandoning_a_staged_blob_removes_its_temporary_data_and_metadata_files(bool extendedAttributes)
+    {
+        var store = extendedAttributes ? _store : _sideFiles;
+        var paths = PathsOf("abandoned");
+
+        var staged = await store.StageAsync("abandoned", new MemoryStream(TestData.Bytes(100)));
+        Assert.NotEmpty(Directory.GetFiles(paths.Directory));
+        await staged.DisposeAsync();
+
+        Assert.Empty(Directory.GetFiles(paths.Directory));
+    }
+
+    [Fact]
+    public async Task A_failed_commit_onto_a_stored_name_removes_the_staged_files_and_keeps_the_stored_blob_and_its_metadata()
+    {
+        var paths = PathsOf("taken");
+        await using var staged = await _sideFiles.StageAsync("taken", new MemoryStream(TestData.Bytes(300, seed: 1)));
+        await _sideFiles.PutAsync("taken", TestData.Bytes(200, seed: 2));
+
+        await Assert.ThrowsAsync<BlobAlreadyExistsException>(() => staged.CommitAsync());
+
+        Assert.Equal([paths.Data, paths.Meta], Directory.GetFiles(paths.Directory).Order(StringComparer.Ordinal));
+        Assert.Equal(TestData.Bytes(200, seed: 2), await File.ReadAllBytesAsync(paths.Data));
+        var properties = await _sideFiles.GetPropertiesAsync("taken");
+        Assert.Equal(200, properties.SizeBytes);
+        Assert.Equal(TestData.Sha256(TestData.Bytes(200, seed: 2)), properties.Sha256);
+    }
+
+    [Fact]
+    public async Task A_staged_file_never_committed_is_what_the_stale_sweep_removes_and_its_late_commit_then_fails_cleanly()
+    {
+        // What a process killed between staging and committing leaves: a synced temporary file, nothing under the name.
+        var paths = PathsOf("killed");
+        await using var staged = await _store.StageAsync("killed", new MemoryStream(TestData.Bytes(100)));
+        var staleFiles = Directory.GetFiles(paths.Directory);
+        Assert.NotEmpty(staleFiles);
+        foreach (string file in staleFiles)
+            File.SetLastWriteTimeUtc(file, _clock.GetUtcNow().UtcDateTime.AddHours(-2));
+
+        Assert.Equal(staleFiles.Length, await _store.RemoveStaleTemporaryFilesAsync(TimeSpan.FromHours(1)));
+
+        Assert.Empty(Directory.GetFiles(paths.Directory));
+        await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => staged.CommitAsync());
+        Assert.False(await _store.ExistsAsync("killed"));
+        Assert.Empty(Directory.GetFiles(paths.Directory));
+    }
+
+    [Fact]
+    public async Task Staging_onto_a_stored_name_fails_before_reading_the_content()
+    {
+        await _store.PutAsync("stored", TestData.Bytes(10));
+        var content = new MemoryStream(TestData.Bytes(10, seed: 5));
+
+        await Assert.ThrowsAsync<BlobAlreadyExistsException>(() => _store.StageAsync("stored", content));
+
+        Assert.Equal(0, content.Position);
+        Assert.DoesNotContain(Directory.GetFiles(PathsOf("stored").Directory), f => FileSystemLayout.IsTempFile(Path.GetFileName(f)));
+    }
+
+    [Fact]
+    public async Task A_staged_put_cancelled_before_its_commit_leaves_nothing_behind()
+    {
+        var paths = PathsOf("cancelled");
+        using var cancel = new CancellationTokenSource();
+        await using var staged = await _store.StageAsync("cancelled", new MemoryStream(TestData.Bytes(100)));
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => staged.CommitAsync(cancel.Token));
+
+        Assert.Empty(Directory.GetFiles(paths.Directory));
+        Assert.False(await _store.ExistsAsync("cancelled"));
     }
 
     [Fact]
