@@ -355,11 +355,104 @@ public abstract class IngestTests(DatabaseKind kind, PostgresServer? postgres = 
         Assert.Equal(expected, queried.Matches.Select(m => Text(m, DicomTag.SOPInstanceUID)));
     }
 
+    [Fact]
+    public async Task Failure_while_staging_the_blob_is_refused_with_272_and_leaves_no_row_no_blob_and_no_temporary_file()
+    {
+        Archive.Faults.FailPut = name => new BlobStoreUnavailableException(name, "simulated outage while staging", null);
+
+        var result = await IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()));
+
+        Assert.Equal((ushort)272, result.FailureReason);
+        Assert.Contains("simulated outage while staging", result.FailureDescription, StringComparison.Ordinal);
+        Assert.Equal(0, Archive.Faults.Stages);
+        Assert.Equal((0, 0), (Archive.Faults.Puts, (await Archive.CountRowsAsync()).Instances));
+        Assert.Empty(await Archive.BlobNamesAsync());
+        Assert.Empty(Archive.TemporaryBlobFiles());
+        Assert.Empty((await QueryAsync(QueryLevel.Instance)).Matches);
+    }
+
+    [Fact]
+    public async Task Failure_at_the_blob_commit_is_refused_with_272_and_leaves_no_row_no_blob_and_no_temporary_file()
+    {
+        Archive.Faults.FailCommit = name => new BlobStoreUnavailableException(name, "simulated outage at commit", null);
+
+        var result = await IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid()));
+
+        Assert.Equal((ushort)272, result.FailureReason);
+        Assert.Contains("simulated outage at commit", result.FailureDescription, StringComparison.Ordinal);
+        Assert.Equal(1, Archive.Faults.Stages);
+        Assert.Equal((0, 0), (Archive.Faults.Puts, (await Archive.CountRowsAsync()).Instances));
+        Assert.Empty(await Archive.BlobNamesAsync());
+        Assert.Empty(Archive.TemporaryBlobFiles());
+        Assert.Empty((await QueryAsync(QueryLevel.Instance)).Matches);
+    }
+
+    [Fact]
+    public async Task Ingest_cancelled_at_the_blob_commit_throws_and_leaves_no_row_no_blob_and_no_temporary_file()
+    {
+        Archive.Faults.FailCommit = _ => new OperationCanceledException("client went away");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            IngestAsync(TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid())));
+
+        Assert.Equal(0, (await Archive.CountRowsAsync()).Instances);
+        Assert.Empty(await Archive.BlobNamesAsync());
+        Assert.Empty(Archive.TemporaryBlobFiles());
+    }
+
+    [Fact]
+    public async Task Identical_resend_abandons_its_staged_copy_and_leaves_no_temporary_file()
+    {
+        byte[] part = TestDicom.Create(TestDicom.NewUid(), TestDicom.NewUid(), TestDicom.NewUid());
+        await IngestAsync(part);
+
+        var second = await IngestAsync(part);
+
+        Assert.Equal(IngestOutcome.AlreadyStored, second.Outcome);
+        // The resend staged its bytes while the index looked, and dropped them once the index said "already stored".
+        Assert.Equal((2, 1), (Archive.Faults.Stages, Archive.Faults.Puts));
+        Assert.Single(await Archive.BlobNamesAsync());
+        Assert.Empty(Archive.TemporaryBlobFiles());
+    }
+
+    [Fact]
+    public async Task Duplicate_refused_by_the_policy_leaves_no_second_blob_and_no_temporary_file()
+    {
+        string study = TestDicom.NewUid(), series = TestDicom.NewUid(), sop = TestDicom.NewUid();
+        await IngestAsync(TestDicom.Create(study, series, sop, seed: 1));
+
+        var refused = await IngestAsync(TestDicom.Create(study, series, sop, seed: 2));
+
+        Assert.Equal((ushort)45070, refused.FailureReason);
+        Assert.Single(await Archive.BlobNamesAsync());
+        Assert.Equal(1, (await Archive.CountRowsAsync()).Instances);
+        Assert.Empty(Archive.TemporaryBlobFiles());
+    }
+
+    [Fact]
+    public async Task A_replacing_version_gets_a_blob_name_after_the_replaced_one_and_leaves_no_temporary_file()
+    {
+        string study = TestDicom.NewUid(), series = TestDicom.NewUid(), sop = TestDicom.NewUid();
+        var first = await IngestAsync(TestDicom.Create(study, series, sop, seed: 1));
+
+        var second = await IngestAsync(TestDicom.Create(study, series, sop, seed: 2), new IngestOptions { DuplicatePolicy = DuplicatePolicy.Replace });
+
+        Assert.Equal(IngestOutcome.Replaced, second.Outcome);
+        await using var db = Archive.Database.CreateContext();
+        var names = db.Instances.Where(i => i.SopInstanceUid == sop).OrderBy(i => i.Version).Select(i => i.BlobName).ToList();
+        Assert.Equal(2, names.Count);
+        // The rebuild from blobs takes name order for version order.
+        Assert.True(string.CompareOrdinal(names[0], names[1]) < 0, $"{names[1]} does not sort after {names[0]}");
+        Assert.Equal(names, (await Archive.BlobNamesAsync()).Order(StringComparer.Ordinal));
+        Assert.Empty(Archive.TemporaryBlobFiles());
+    }
+
     protected async Task AssertNoTraceAsync()
     {
         Assert.Equal((0, 0, 0, 0, 0, 0), await Archive.CountRowsAsync());
         Assert.Empty(await Archive.BlobNamesAsync());
         Assert.Equal(0, Archive.Faults.Puts);
+        Assert.Empty(Archive.TemporaryBlobFiles());
     }
 }
 

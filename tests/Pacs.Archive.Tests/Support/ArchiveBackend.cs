@@ -92,6 +92,14 @@ public sealed class ArchiveBackend : IAsyncDisposable
         return names;
     }
 
+    /// <summary>
+    /// Temporary files in the file store (staged or half-written blobs): none must outlive an ingest call. Always empty
+    /// for a store without files.
+    /// </summary>
+    public List<string> TemporaryBlobFiles() => InnerStore is FileSystemBlobStore fs
+        ? [.. Directory.EnumerateFiles(fs.RootPath, "*.tmp", SearchOption.AllDirectories)]
+        : [];
+
     /// <summary>Counts of rows in every table: patients, studies, series, instances, change feed, outbox.</summary>
     public async Task<(int Patients, int Studies, int Series, int Instances, int ChangeFeed, int Outbox)> CountRowsAsync()
     {
