@@ -195,7 +195,10 @@ public sealed partial class IngestService
         Reservation reservation;
         try
         {
-            var staging = _store.StageAsync(blobName, content, putOptions, cancellationToken);
+            // On the thread pool: a store that stages synchronously (the file store writes and fdatasyncs in the call)
+            // would otherwise hold this flow, and with it the caller of BeginIngestAsync, which reads the request's next
+            // part meanwhile.
+            var staging = Task.Run(() => _store.StageAsync(blobName, content, putOptions, cancellationToken), CancellationToken.None);
             // Both are finished before anything else happens, whatever their outcome: the staged blob is then either
             // committed or abandoned below, and the reservation either used or compensated.
             var both = Task.WhenAll(reserving, staging);
