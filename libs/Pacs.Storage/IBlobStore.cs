@@ -43,6 +43,7 @@ public interface IBlobStore
     {
         BlobNames.Validate(name);
         ArgumentNullException.ThrowIfNull(content);
+        BlobPutOptions.ValidateSha256(options);
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult<IStagedBlob>(new PutAtCommitStagedBlob(this, name, content, options));
     }

@@ -185,7 +185,10 @@ public sealed partial class IngestService
         // staged blob is committed, which happens only after a successful reservation; a reservation that answers
         // early, is refused or fails abandons the staged blob, which removes it.
         string blobName = NewBlobName(attributes);
-        var putOptions = new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier };
+        // Hashed once, while spooling: a store may take the digest rather than hash the same bytes again. The checks
+        // below still compare what the store reports.
+        string sha256 = Convert.ToHexStringLower(spool.Sha256);
+        var putOptions = new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier, Sha256 = sha256 };
         // Kept open to the end: a store that cannot stage reads the content only at commit.
         using var content = spool.OpenRead();
         // Queued first (it returns once the unit waits for the index's writer), then the staging runs meanwhile.
@@ -227,7 +230,7 @@ public sealed partial class IngestService
                 {
                     // Rethrows a failed or cancelled staging (into the compensation below).
                     var blob = await staging.ConfigureAwait(false);
-                    if (!MatchesSpool(spool, blob.Sha256, blob.SizeBytes))
+                    if (!MatchesSpool(spool, sha256, blob.Sha256, blob.SizeBytes))
                         return await RefuseMismatchAsync(reservation, attributes, spool).ConfigureAwait(false);
                     put = await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -243,7 +246,7 @@ public sealed partial class IngestService
                     using var again = spool.OpenRead();
                     put = await _store.PutAsync(reservation.BlobName, again, putOptions, cancellationToken).ConfigureAwait(false);
                 }
-                if (!MatchesSpool(spool, put.Sha256, put.SizeBytes))
+                if (!MatchesSpool(spool, sha256, put.Sha256, put.SizeBytes))
                     return await RefuseMismatchAsync(reservation, attributes, spool).ConfigureAwait(false);
             }
             catch (Exception e) when (e is BlobStoreException or IOException or OperationCanceledException)
@@ -276,8 +279,8 @@ public sealed partial class IngestService
     private string NewBlobName(InstanceAttributes a) => BlobNames.Unique($"{_options.BlobPrefix}/{a.SopInstanceUid}", _clock);
 
     /// <summary>Whether what the store read is what was received; unknown values (a store that tells only at commit) pass.</summary>
-    private static bool MatchesSpool(PartSpool spool, string? sha256, long? sizeBytes) =>
-        (sha256 is null || string.Equals(sha256, Convert.ToHexStringLower(spool.Sha256), StringComparison.Ordinal))
+    private static bool MatchesSpool(PartSpool spool, string spoolSha256, string? sha256, long? sizeBytes) =>
+        (sha256 is null || string.Equals(sha256, spoolSha256, StringComparison.Ordinal))
         && (sizeBytes is null || sizeBytes == spool.Length);
 
     private async Task<IngestResult> RefuseMismatchAsync(Reservation reservation, InstanceAttributes attributes, PartSpool spool)
