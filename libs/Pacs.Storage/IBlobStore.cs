@@ -79,4 +79,12 @@ public interface IBlobStore
     /// <param name="pageSize">At most this many items; null uses the store's configured page size.</param>
     Task<BlobListPage> ListPageAsync(string prefix, string? continuationToken = null, int? pageSize = null,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes what puts that died (a killed process, a staged blob never committed nor abandoned) left behind that is
+    /// not a blob and was last written longer than <paramref name="olderThan"/> ago: the file store's temporary files.
+    /// Returns how many were removed. Stores that leave nothing of the kind (Azure discards uncommitted blocks itself)
+    /// have nothing to do.
+    /// </summary>
+    Task<int> RemoveStaleTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken = default) => Task.FromResult(0);
 }

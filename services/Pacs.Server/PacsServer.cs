@@ -106,7 +106,13 @@ public static class PacsServer
         {
             // docs/archive.md: a single process owns the data folder, so no ingest of an earlier run is still writing.
             await app.Services.GetRequiredService<ArchiveSweeper>()
-                .SweepAsync(new SweepOptions { StaleCreatingAfter = TimeSpan.Zero, StaleDeletingAfter = TimeSpan.Zero }, cancellationToken).ConfigureAwait(false);
+                .SweepAsync(new SweepOptions
+                {
+                    StaleCreatingAfter = TimeSpan.Zero,
+                    StaleDeletingAfter = TimeSpan.Zero,
+                    // Every temporary file is a put of an earlier run that died: none of this process has begun yet.
+                    TemporaryFilesAfter = TimeSpan.Zero,
+                }, cancellationToken).ConfigureAwait(false);
         }
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

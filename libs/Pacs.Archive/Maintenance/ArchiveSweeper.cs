@@ -25,10 +25,21 @@ public sealed record SweepOptions
 
     /// <summary>An unreferenced blob younger than this is left alone (it may belong to an ingest being compensated). Default 1 hour.</summary>
     public TimeSpan OrphanBlobGrace { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// When set, the store's temporary files last written longer ago than this are removed
+    /// (<see cref="IBlobStore.RemoveStaleTemporaryFilesAsync"/>: what a put killed mid-way leaves; the file store walks
+    /// every shard folder for them). Must exceed the longest put when ingests may be running. Default null: not swept.
+    /// </summary>
+    public TimeSpan? TemporaryFilesAfter { get; init; }
 }
 
 /// <summary>What a sweep removed.</summary>
-public sealed record SweepReport(int StaleCreatingRemoved, int DeletesFinished, int EmptyParentsRemoved, int OrphanBlobsDeleted);
+public sealed record SweepReport(int StaleCreatingRemoved, int DeletesFinished, int EmptyParentsRemoved, int OrphanBlobsDeleted)
+{
+    /// <summary>Temporary files of the store removed (<see cref="SweepOptions.TemporaryFilesAfter"/>).</summary>
+    public int TemporaryFilesRemoved { get; init; }
+}
 
 /// <summary>
 /// Clears what crashes leave behind: Creating rows of ingests that never committed (row first, then its blob, so a
@@ -66,12 +77,15 @@ public sealed class ArchiveSweeper
         int deleting = await FinishStaleDeletesAsync(now - options.StaleDeletingAfter, cancellationToken).ConfigureAwait(false);
         int parents = await RemoveEmptyParentsAsync(now - options.EmptyParentAfter, cancellationToken).ConfigureAwait(false);
         int orphans = options.ScanOrphanBlobs ? await DeleteOrphanBlobsAsync(now - options.OrphanBlobGrace, cancellationToken).ConfigureAwait(false) : 0;
-        if (creating + deleting + parents + orphans > 0)
+        int temporary = options.TemporaryFilesAfter is { } age
+            ? await _store.RemoveStaleTemporaryFilesAsync(age, cancellationToken).ConfigureAwait(false)
+            : 0;
+        if (creating + deleting + parents + orphans + temporary > 0)
         {
-            _logger.LogInformation("Sweep removed {Creating} stale Creating rows, finished {Deleting} deletes, removed {Parents} empty parents and {Orphans} orphan blobs",
-                creating, deleting, parents, orphans);
+            _logger.LogInformation("Sweep removed {Creating} stale Creating rows, finished {Deleting} deletes, removed {Parents} empty parents, {Orphans} orphan blobs and {Temporary} temporary files",
+                creating, deleting, parents, orphans, temporary);
         }
-        return new SweepReport(creating, deleting, parents, orphans);
+        return new SweepReport(creating, deleting, parents, orphans) { TemporaryFilesRemoved = temporary };
     }
 
     private async Task<int> RemoveStaleCreatingAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)

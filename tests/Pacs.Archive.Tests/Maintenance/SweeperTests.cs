@@ -79,6 +79,26 @@ public abstract class SweeperTests(DatabaseKind kind, PostgresServer? postgres =
     }
 
     [Fact]
+    public async Task A_temporary_file_of_a_put_that_died_is_removed_only_by_a_sweep_that_asks_for_temporary_files()
+    {
+        if (Archive.InnerStore is not FileSystemBlobStore)
+            return; // other stores keep no temporary files
+        // A staged blob neither committed nor abandoned: what a process killed between staging and committing leaves.
+        using var content = new MemoryStream(new byte[] { 1, 2, 3 });
+        _ = await Archive.InnerStore.StageAsync($"{Archive.Options.BlobPrefix}/1.2.3/v1", content);
+        Assert.Single(Archive.TemporaryBlobFiles());
+
+        var without = await Archive.Sweeper.SweepAsync(Now);
+        Assert.Equal(0, without.TemporaryFilesRemoved);
+        Assert.Single(Archive.TemporaryBlobFiles());
+
+        var with = await Archive.Sweeper.SweepAsync(Now with { TemporaryFilesAfter = TimeSpan.Zero });
+        Assert.Equal(1, with.TemporaryFilesRemoved);
+        Assert.Empty(Archive.TemporaryBlobFiles());
+        Assert.Empty(await Archive.BlobNamesAsync());
+    }
+
+    [Fact]
     public async Task Sweeper_finishes_an_interrupted_delete()
     {
         string study = TestDicom.NewUid();

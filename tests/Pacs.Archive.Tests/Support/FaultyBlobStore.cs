@@ -103,4 +103,7 @@ public sealed class FaultyBlobStore(IBlobStore inner) : IBlobStore
         Interlocked.Increment(ref _listings);
         return inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
     }
+
+    public Task<int> RemoveStaleTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken = default) =>
+        inner.RemoveStaleTemporaryFilesAsync(olderThan, cancellationToken);
 }
