@@ -197,9 +197,13 @@ public sealed partial class IngestService
         {
             using var putActivity = ArchiveTelemetry.ActivitySource.StartActivity("ingest blob put");
             using var content = spool.OpenRead();
+            // Hashed once, while spooling: a store may take the digest rather than hash the same bytes again. The check
+            // below still compares what the store reports.
+            string sha256 = Convert.ToHexStringLower(spool.Sha256);
             var put = await _store.PutAsync(reservation.BlobName, content,
-                new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier }, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(put.Sha256, Convert.ToHexStringLower(spool.Sha256), StringComparison.Ordinal) || put.SizeBytes != spool.Length)
+                new BlobPutOptions { ContentType = "application/dicom", Tier = _options.InitialTier, Sha256 = sha256 },
+                cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(put.Sha256, sha256, StringComparison.Ordinal) || put.SizeBytes != spool.Length)
             {
                 await CompensateAsync(reservation).ConfigureAwait(false);
                 return IngestResult.Refuse(StoreFailureReasons.ProcessingFailure,

@@ -321,7 +321,7 @@ public sealed class SeriesMetadataDocuments : IMetadataDocuments
         try
         {
             using var stream = new MemoryStream(content, writable: false);
-            await _store.PutAsync(name, stream, new BlobPutOptions { ContentType = contentType }, cancellationToken).ConfigureAwait(false);
+            await _store.PutAsync(name, stream, new BlobPutOptions { ContentType = contentType, ReadSoon = true }, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (BlobAlreadyExistsException)

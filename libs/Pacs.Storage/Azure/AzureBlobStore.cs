@@ -110,6 +110,7 @@ public sealed class AzureBlobStore : IBlobStore, IDisposable
     {
         BlobNames.Validate(name);
         ArgumentNullException.ThrowIfNull(content);
+        BlobPutOptions.ValidateSha256(options);
         cancellationToken.ThrowIfCancellationRequested();
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
 

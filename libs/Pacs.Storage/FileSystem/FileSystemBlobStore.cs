@@ -49,6 +49,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     {
         BlobNames.Validate(name);
         ArgumentNullException.ThrowIfNull(content);
+        BlobPutOptions.ValidateSha256(options);
         cancellationToken.ThrowIfCancellationRequested();
         var paths = _layout.For(name);
         // Fail before reading the source when the name is taken; the no-replace rename below is what guarantees it.
@@ -68,6 +69,7 @@ public sealed class FileSystemBlobStore : IBlobStore
             long size = 0;
             BlobMetadataFile meta;
             bool metaInAttribute = false;
+            string? knownHash = null;
             using (file)
             {
                 using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -75,8 +77,11 @@ public sealed class FileSystemBlobStore : IBlobStore
                 {
                     // Bytes already in memory (a spooled part) are hashed and written as they are, without the copy
                     // through the buffer; the stream is left at its end as if read.
+                    // A digest the caller computed over exactly these bytes spares hashing them again.
                     var rest = whole.AsSpan((int)Math.Min(memory.Position, whole.Count));
-                    sha.AppendData(rest);
+                    knownHash = options?.Sha256;
+                    if (knownHash is null)
+                        sha.AppendData(rest);
                     WriteAt(name, file, rest, 0);
                     size = rest.Length;
                     memory.Seek(0, SeekOrigin.End);
@@ -87,6 +92,8 @@ public sealed class FileSystemBlobStore : IBlobStore
                     int n = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
                     if (n == 0)
                         break;
+                    if (knownHash is not null)
+                        throw new InvalidOperationException($"The memory stream given for '{name}' grew while it was being stored.");
                     sha.AppendData(buffer, 0, n);
                     // A plain write at the offset: the bytes go to the page cache and a regular file's write does not
                     // block on the device, so handing it to the thread pool (what an asynchronous write does on Unix)
@@ -95,7 +102,7 @@ public sealed class FileSystemBlobStore : IBlobStore
                     size += n;
                 }
                 cancellationToken.ThrowIfCancellationRequested();
-                hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+                hash = knownHash ?? Convert.ToHexStringLower(sha.GetHashAndReset());
                 meta = new BlobMetadataFile(size, hash, contentType, tier, _clock.GetUtcNow());
                 // Not made durable on its own: the metadata only repeats what the caller already knows (the archive's
                 // index holds size and SHA-256). A crash may lose it; that reads as "no metadata" (tier Hot, SHA-256
@@ -105,6 +112,10 @@ public sealed class FileSystemBlobStore : IBlobStore
                 // The data (and the size, which fdatasync includes) must be on disk before the file takes its final
                 // name: never a half-written object under that name.
                 StoreIo(name, "sync", () => NativeFileSystem.SyncData(file, dataTemp));
+                // Only clean pages can go, so after the sync. The whole file: the kernel caches a file's pages in
+                // folios of up to megabytes and drops only those wholly inside the range it is given.
+                if (_options.DropCachedPagesFromBytes is { } threshold && size >= threshold && options?.ReadSoon != true)
+                    NativeFileSystem.DropCachedPages(file);
             }
 
             // A side file where the file system keeps no attributes: it repeats the same, and a torn one (a crash) does
