@@ -33,6 +33,12 @@ namespace Pacs.Archive;
 /// all. A failed COMMIT fails every unit of the batch with that error: callers treat it as "outcome unknown" (the
 /// ingest's commit checks the row's status before compensating).
 /// </para>
+/// <para>
+/// Answers: a caller's continuation never runs on the loop while it has work (a caller goes on to store a blob or write
+/// a response, and would hold up the next batch). Units are answered on pool threads, except the last of a batch after
+/// which the loop has to wait: that one is answered on the loop's thread once the loop's wait is registered, since that
+/// thread would otherwise go idle while another is woken for the caller.
+/// </para>
 /// </summary>
 internal sealed class GroupCommit : IAsyncDisposable
 {
