@@ -123,8 +123,11 @@ public sealed partial class IndexProjector
         ArgumentNullException.ThrowIfNull(e);
         var pending = new PendingEvent(e, cancellationToken);
         _queue.Enqueue(pending);
+        // The first batch starts on the caller's thread (the consumer, which only waits for it) rather than being
+        // handed to a pool thread: its first steps are quick, and at its first real wait (the group commit) the caller
+        // gets its task back.
         if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
-            _ = Task.Run(DrainAsync, CancellationToken.None);
+            _ = DrainAsync();
         return pending.Completion.Task;
     }
 

@@ -59,6 +59,10 @@ public static class PacsServer
 
         // STOW-RS bodies are whole studies that stream through part by part; Kestrel's 30 MB cap would refuse them.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        // The socket transport's settings ("Pacs:Transport:IOQueueCount", "Pacs:Transport:UnsafePreferInlineScheduling"), for
+        // measuring them (docs/benchmarks.md).
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
+            builder.Configuration.GetSection($"{PacsServerOptions.ConfigurationSection}:Transport"));
         builder.WebHost.UseUrls(options.Url);
 
         var app = builder.Build();

@@ -55,21 +55,30 @@ internal sealed class StoredObjectHeaderStream : Stream
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(openAt);
-        var first = await openAt(0, cancellationToken).ConfigureAwait(false);
+        var opening = openAt(0, cancellationToken);
+        // A store that opens synchronously is a local one (the file system store): its asynchronous read would be the
+        // same read of the page cache handed to a pool thread (its files are not opened for asynchronous I/O), one more
+        // thread wake-up per object for nothing. Such a blob is read here, as the parser reads the rest of it anyway.
+        bool local = opening.IsCompletedSuccessfully;
+        var first = await opening.ConfigureAwait(false);
         byte[]? prefix = null;
         try
         {
             long size = first.BlobSizeBytes;
             prefix = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(size, 1), PrefetchBytes));
             int wanted = (int)Math.Min(size, PrefetchBytes);
-            int read = await first.ReadAtLeastAsync(prefix.AsMemory(0, wanted), wanted, throwOnEndOfStream: false, cancellationToken)
-                .ConfigureAwait(false);
+            int read = local
+                ? first.ReadAtLeast(prefix.AsSpan(0, wanted), wanted, throwOnEndOfStream: false)
+                : await first.ReadAtLeastAsync(prefix.AsMemory(0, wanted), wanted, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             Stream? rest = first;
             if (read < wanted || read == size)
             {
                 // The whole object is in memory (or it ended early, and then its length is what was read).
                 size = read;
-                await first.DisposeAsync().ConfigureAwait(false);
+                if (local)
+                    first.Dispose();
+                else
+                    await first.DisposeAsync().ConfigureAwait(false);
                 rest = null;
             }
 

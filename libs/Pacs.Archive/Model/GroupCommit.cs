@@ -33,20 +33,31 @@ namespace Pacs.Archive;
 /// all. A failed COMMIT fails every unit of the batch with that error: callers treat it as "outcome unknown" (the
 /// ingest's commit checks the row's status before compensating).
 /// </para>
+/// <para>
+/// Answers: a caller's continuation never runs on the loop while it has work (a caller goes on to store a blob or write
+/// a response, and would hold up the next batch). Units are answered on pool threads, except the last of a batch after
+/// which the loop has to wait: that one is answered on the loop's thread once the loop's wait is registered, since that
+/// thread would otherwise go idle while another is woken for the caller.
+/// </para>
 /// </summary>
 internal sealed class GroupCommit : IAsyncDisposable
 {
     /// <summary>Upper bound on the units of one transaction: keeps a batch's latency and lock time bounded.</summary>
     internal const int MaxBatch = 64;
 
-    /// <summary>How long the loop keeps its connection open without work.</summary>
+    /// <summary>How long the loop keeps its connection open without work (it closes it between one and two of these).</summary>
     internal static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(2);
 
     private readonly ArchiveDatabase _database;
     private readonly Channel<Unit> _queue = Channel.CreateUnbounded<Unit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
-    private CancellationTokenSource _idle;
+    // Idleness is checked by one periodic tick rather than a timer armed and disarmed around every wait for work: under
+    // load the loop waits after nearly every batch, and each arming cost a timer-queue update and a cancellation
+    // registration.
+    private readonly Timer _idleTick;
+    private long _batchesAtLastTick = -1;
+    private int _idleCheckQueued;
     private Session? _session;
     private long _batches;
     private long _units;
@@ -56,8 +67,13 @@ internal sealed class GroupCommit : IAsyncDisposable
     public GroupCommit(ArchiveDatabase database)
     {
         _database = database;
-        _idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        _loop = Task.Run(RunAsync);
+        // Started without the caller's execution context: the loop and the tick serve every request, not the one that
+        // happened to create them (its activity would otherwise be the loop's forever).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(RunAsync);
+            _idleTick = new Timer(static s => ((GroupCommit)s!).OnIdleTick(), this, IdleClose, IdleClose);
+        }
     }
 
     /// <summary>Transactions committed so far (for tests and the bench).</summary>
@@ -111,25 +127,57 @@ internal sealed class GroupCommit : IAsyncDisposable
     {
         var batch = new List<Unit>(MaxBatch);
         var reader = _queue.Reader;
+        Unit? held = null;
         try
         {
             while (true)
             {
-                if (_session is not null && !reader.TryPeek(out _) && !await WaitBeforeIdleCloseAsync(reader).ConfigureAwait(false))
-                    await CloseSessionAsync().ConfigureAwait(false);
-                if (!await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+                var wait = reader.WaitToReadAsync(_stopping.Token);
+                bool more;
+                if (held is null)
+                {
+                    more = await wait.ConfigureAwait(false);
+                }
+                else if (wait.IsCompleted)
+                {
+                    // More work is waiting: the loop goes on on this thread, the last unit's caller on another.
+                    held.CompleteAsynchronously();
+                    held = null;
+                    more = await wait.ConfigureAwait(false);
+                }
+                else
+                {
+                    // The loop parks until work comes; that work resumes it on a pool thread. This thread is then free,
+                    // so it runs the last unit's caller itself (after the loop's wait is registered) instead of handing
+                    // it to another thread and going idle: one wake-up less per batch.
+                    var last = held;
+                    held = null;
+                    more = await new ParkThenComplete(wait, last);
+                }
+                if (!more)
                     break;
                 batch.Clear();
                 while (batch.Count < MaxBatch && reader.TryRead(out var unit))
                 {
+                    if (unit is IdleCheck)
+                    {
+                        Volatile.Write(ref _idleCheckQueued, 0);
+                        if (Interlocked.Read(ref _batches) == Interlocked.Read(ref _batchesAtLastTick) && batch.Count == 0 && !reader.TryPeek(out _))
+                            await CloseSessionAsync().ConfigureAwait(false);
+                        continue;
+                    }
                     Interlocked.Decrement(ref _pending);
                     if (unit.CancellationToken.IsCancellationRequested)
-                        unit.Cancel();
+                    {
+                        unit.CancelAsynchronously();
+                    }
                     else
+                    {
                         batch.Add(unit);
+                    }
                 }
                 if (batch.Count > 0)
-                    await CommitBatchAsync(batch).ConfigureAwait(false);
+                    held = await CommitBatchAsync(batch).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -137,37 +185,40 @@ internal sealed class GroupCommit : IAsyncDisposable
         }
         finally
         {
+            held?.CompleteAsynchronously();
             await CloseSessionAsync().ConfigureAwait(false);
         }
         // Whatever is left when stopping is answered rather than left hanging.
         while (reader.TryRead(out var left))
-            left.Fail(new ObjectDisposedException(nameof(GroupCommit)));
+        {
+            if (left is IdleCheck)
+                continue;
+            left.Failure = new ObjectDisposedException(nameof(GroupCommit));
+            left.CompleteAsynchronously();
+        }
     }
 
-    /// <summary>Waits up to <see cref="IdleClose"/> for work; false when none came (the session may be closed).</summary>
-    private async Task<bool> WaitBeforeIdleCloseAsync(ChannelReader<Unit> reader)
+    /// <summary>
+    /// Every <see cref="IdleClose"/>: when the loop holds a connection and committed no batch since the previous tick, it
+    /// is asked (through the queue, as the session is the loop's alone) to close it unless work came meanwhile.
+    /// </summary>
+    private void OnIdleTick()
     {
-        _idle.CancelAfter(IdleClose);
-        try
+        long batches = Interlocked.Read(ref _batches);
+        long before = Interlocked.Exchange(ref _batchesAtLastTick, batches);
+        // Not counted in Pending (it is no caller's work), and at most one in the queue.
+        if (before == batches && Volatile.Read(ref _session) is not null && Volatile.Read(ref _pending) == 0
+            && Interlocked.CompareExchange(ref _idleCheckQueued, 1, 0) == 0 && !_queue.Writer.TryWrite(IdleCheck.Instance))
         {
-            await reader.WaitToReadAsync(_idle.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
-        {
-            return false;
-        }
-        finally
-        {
-            if (!_idle.TryReset())
-            {
-                _idle.Dispose();
-                _idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            }
+            Volatile.Write(ref _idleCheckQueued, 0);
         }
     }
 
-    private async Task CommitBatchAsync(List<Unit> batch)
+    /// <summary>
+    /// Runs and commits the batch, answers every unit but one on pool threads and returns that one (the last), for the
+    /// loop to answer once it knows whether it goes on or waits.
+    /// </summary>
+    private async Task<Unit> CommitBatchAsync(List<Unit> batch)
     {
         // Not cancellable once started: a unit's outcome must be the batch's outcome.
         bool durable = false;
@@ -209,8 +260,11 @@ internal sealed class GroupCommit : IAsyncDisposable
         }
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _units, batch.Count);
-        foreach (var unit in batch)
-            unit.Complete();
+        // Each answer runs its caller's continuation on a pool thread, never on the loop: a caller that goes on to store
+        // a blob or write a response must not hold up the next batch.
+        for (int i = 0; i < batch.Count - 1; i++)
+            batch[i].CompleteAsynchronously();
+        return batch[^1];
     }
 
     /// <summary>
@@ -322,6 +376,7 @@ internal sealed class GroupCommit : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _idleTick.DisposeAsync().ConfigureAwait(false);
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
@@ -331,7 +386,6 @@ internal sealed class GroupCommit : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        _idle.Dispose();
         _stopping.Dispose();
     }
 
@@ -496,21 +550,74 @@ internal sealed class GroupCommit : IAsyncDisposable
         /// <summary>Runs the work; false when its changes are to be rolled back.</summary>
         public abstract Task<bool> ExecuteAsync(Session session, CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Answers the caller on this thread: its continuation (an await without a context) runs here before this returns.
+        /// Only for a thread that is not the loop's, or that the loop has left.
+        /// </summary>
         public abstract void Complete();
 
         public abstract void Cancel();
 
-        public void Fail(Exception e)
+        /// <summary>Answers the caller on a pool thread.</summary>
+        public void CompleteAsynchronously() =>
+            ThreadPool.UnsafeQueueUserWorkItem(static unit => unit.Complete(), this, preferLocal: true);
+
+        public void CancelAsynchronously() =>
+            ThreadPool.UnsafeQueueUserWorkItem(static unit => unit.Cancel(), this, preferLocal: true);
+    }
+
+    /// <summary>Put in the queue by the idle tick: the loop closes its session if no work came since.</summary>
+    private sealed class IdleCheck() : Unit(durable: false, replayable: true, CancellationToken.None)
+    {
+        public static readonly IdleCheck Instance = new();
+
+        public override Task<bool> ExecuteAsync(Session session, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public override void Complete()
         {
-            Failure = e;
-            Complete();
+        }
+
+        public override void Cancel()
+        {
+        }
+    }
+
+    /// <summary>
+    /// Awaited by the loop when it has to wait for work and holds a unit still to answer: registers the loop's
+    /// continuation on the wait first and only then answers the unit on the same thread, so that the caller's
+    /// continuation runs while the loop is parked, and work arriving meanwhile resumes the loop elsewhere.
+    /// </summary>
+    private readonly struct ParkThenComplete(ValueTask<bool> wait, Unit unit) : System.Runtime.CompilerServices.ICriticalNotifyCompletion
+    {
+        private readonly System.Runtime.CompilerServices.ConfiguredValueTaskAwaitable<bool>.ConfiguredValueTaskAwaiter _awaiter =
+            wait.ConfigureAwait(false).GetAwaiter();
+
+        public ParkThenComplete GetAwaiter() => this;
+
+        // Never complete here: the unit is answered by (Unsafe)OnCompleted, which the await always reaches.
+        public bool IsCompleted => false;
+
+        public bool GetResult() => _awaiter.GetResult();
+
+        public void OnCompleted(Action continuation)
+        {
+            _awaiter.OnCompleted(continuation);
+            unit.Complete();
+        }
+
+        public void UnsafeOnCompleted(Action continuation)
+        {
+            _awaiter.UnsafeOnCompleted(continuation);
+            unit.Complete();
         }
     }
 
     private sealed class Unit<T>(Func<Session, CancellationToken, Task<T>> work, Func<T, bool>? keep, bool durable, bool replayable,
         CancellationToken cancellationToken) : Unit(durable, replayable, cancellationToken)
     {
-        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations may run inline when answered: the loop answers on pool threads, or on its own thread only after
+        // it has left it (CompleteAsynchronously, ParkThenComplete), never while it still has work to do.
+        private readonly TaskCompletionSource<T> _done = new();
         private T? _result;
 
         public Task<T> Task => _done.Task;

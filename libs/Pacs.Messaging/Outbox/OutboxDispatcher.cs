@@ -209,31 +209,37 @@ public sealed partial class OutboxDispatcher : BackgroundService
         Exception? failure = null;
         using var stopRound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var groups = keyed.GroupBy(k => k.Key, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+        async ValueTask PublishGroupAsync(List<(OutboxMessage Row, IPacsEvent Event, string Key)> group, CancellationToken token)
+        {
+            foreach (var (row, e, _) in group)
+            {
+                try
+                {
+                    await PublishAsync(row, e, token).ConfigureAwait(false);
+                    published.Add(row.Id);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The broker is most likely down: stop the whole round; the rest waits for the next one.
+                    // Only the first failure is recorded: the others are this one's cancellation of the round.
+                    if (Interlocked.CompareExchange(ref failure, ex, null) is null)
+                    {
+                        await stopRound.CancelAsync().ConfigureAwait(false);
+                        await TryRecordFailureAsync(row.Id, ex).ConfigureAwait(false);
+                    }
+                    return;
+                }
+            }
+        }
         try
         {
-            await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxConcurrentKeys), CancellationToken = stopRound.Token },
-                async (group, token) =>
-                {
-                    foreach (var (row, e, _) in group)
-                    {
-                        try
-                        {
-                            await PublishAsync(row, e, token).ConfigureAwait(false);
-                            published.Add(row.Id);
-                        }
-                        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                        {
-                            // The broker is most likely down: stop the whole round; the rest waits for the next one.
-                            // Only the first failure is recorded: the others are this one's cancellation of the round.
-                            if (Interlocked.CompareExchange(ref failure, ex, null) is null)
-                            {
-                                await stopRound.CancelAsync().ConfigureAwait(false);
-                                await TryRecordFailureAsync(row.Id, ex).ConfigureAwait(false);
-                            }
-                            return;
-                        }
-                    }
-                }).ConfigureAwait(false);
+            // One key (the usual round under ingest: the rows of one study) is published right here: Parallel would
+            // only hand it to pool workers (one more to find nothing left) for nothing to run beside it.
+            if (groups.Count == 1)
+                await PublishGroupAsync(groups[0], stopRound.Token).ConfigureAwait(false);
+            else
+                await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxConcurrentKeys), CancellationToken = stopRound.Token },
+                    PublishGroupAsync).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

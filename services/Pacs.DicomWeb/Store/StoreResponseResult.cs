@@ -69,9 +69,14 @@ public sealed class StoreResponseResult : IResult, IStatusCodeHttpResult
         switch (representation.MediaType)
         {
             case DicomMediaTypes.DicomJson or DicomMediaTypes.Json:
-                // Straight into the response pipe: Kestrel allows no synchronous writes to the body stream.
-                new DicomJsonWriter().Write(response.BodyWriter, dataset);
-                await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+                // Built whole first (a response data set is small: one item per instance), so that it goes with a
+                // Content-Length, and the response completed with it: Kestrel sends body and end in one flush. A flush
+                // of the chunked body and then the end chunk cost two hand-offs to Kestrel's output queue and two sends.
+                var json = new System.Buffers.ArrayBufferWriter<byte>(1024);
+                new DicomJsonWriter().Write(json, dataset);
+                response.ContentLength = json.WrittenCount;
+                System.Buffers.BuffersExtensions.Write(response.BodyWriter, json.WrittenSpan);
+                await response.CompleteAsync().ConfigureAwait(false);
                 break;
             case DicomMediaTypes.DicomXml:
                 // DicomXmlWriter writes to a Stream synchronously; a response data set is small, so buffer it.

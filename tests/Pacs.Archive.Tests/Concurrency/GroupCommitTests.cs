@@ -184,6 +184,34 @@ public abstract class GroupCommitTests(DatabaseKind kind, PostgresServer? postgr
         Assert.Equal([prefix + "-1", prefix + "-2"], await PatientKeysAsync(prefix));
     }
 
+    [Fact]
+    public async Task A_caller_that_blocks_after_its_answer_does_not_hold_up_the_next_batch()
+    {
+        // The loop may answer the last unit of a batch on its own thread once it waits for work: the caller's
+        // continuation (awaited without a context, so it runs where the answer is given) then must not be what the loop
+        // waits behind.
+        string prefix = Guid.NewGuid().ToString("N");
+        using var gate = new ManualResetEventSlim();
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Task.Run(async () =>
+        {
+            await Commits.RunAsync((db, _) => AddPatientAsync(db, prefix + "-1"), durable: true).ConfigureAwait(false);
+            answered.SetResult();
+            gate.Wait(3 * Deadline); // released by the test at its end, pass or fail
+        });
+        try
+        {
+            await answered.Task.WaitAsync(Deadline);
+            await Commits.RunAsync((db, _) => AddPatientAsync(db, prefix + "-2"), durable: true).WaitAsync(Deadline);
+            Assert.Equal([prefix + "-1", prefix + "-2"], await PatientKeysAsync(prefix));
+        }
+        finally
+        {
+            gate.Set();
+        }
+        await first.WaitAsync(Deadline);
+    }
+
     /// <summary>Occupies the writer loop with a unit that waits until released; returns once that unit runs.</summary>
     private Task<(Task<bool> Blocker, TaskCompletionSource Release)> HoldTheWriterAsync() => HoldTheWriterAsync(Commits);
 
