@@ -150,8 +150,10 @@ PACS_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')
 free_port() {
     local p
     while true; do
-        p=$((20000 + RANDOM % 40000))
-        ss -ltnH "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
+        # Below the kernel's ephemeral range (32768-60999 by default): a port there may be the local end of an
+        # outgoing connection, which ss -l does not show but which makes a server's bind fail.
+        p=$((20000 + RANDOM % 12000))
+        ss -tanH "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
     done
 }
 wait_echo() { # PORT AE PID NAME: C-ECHO until it answers
