@@ -34,13 +34,19 @@ public sealed class FaultyBlobStore(IBlobStore inner) : IBlobStore
     /// <summary>Number of listing pages asked for (every listing, the paged extension included, comes here).</summary>
     public int Listings => Volatile.Read(ref _listings);
 
-    public async Task<BlobPutResult> PutAsync(string name, Stream content, BlobPutOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>Reads the content to its end, as a failing store would, and throws when <see cref="FailPut"/> asks.</summary>
+    private async Task FailPutIfAskedAsync(string name, Stream content, CancellationToken cancellationToken)
     {
         if (FailPut is { } fail)
         {
             await content.CopyToAsync(Stream.Null, cancellationToken);
             throw fail(name);
         }
+    }
+
+    public async Task<BlobPutResult> PutAsync(string name, Stream content, BlobPutOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        await FailPutIfAskedAsync(name, content, cancellationToken);
         var result = await inner.PutAsync(name, content, options, cancellationToken);
         Interlocked.Increment(ref _puts);
         if (AfterPut is { } after)
@@ -50,11 +56,7 @@ public sealed class FaultyBlobStore(IBlobStore inner) : IBlobStore
 
     public async Task<IStagedBlob> StageAsync(string name, Stream content, BlobPutOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (FailPut is { } fail)
-        {
-            await content.CopyToAsync(Stream.Null, cancellationToken);
-            throw fail(name);
-        }
+        await FailPutIfAskedAsync(name, content, cancellationToken);
         var staged = await inner.StageAsync(name, content, options, cancellationToken);
         Interlocked.Increment(ref _stages);
         return new Staged(this, staged);
