@@ -57,8 +57,9 @@ internal sealed class StoredObjectHeaderStream : Stream
         ArgumentNullException.ThrowIfNull(openAt);
         var opening = openAt(0, cancellationToken);
         // A store that opens synchronously is a local one (the file system store): its asynchronous read would be the
-        // same read of the page cache handed to a pool thread (its files are not opened for asynchronous I/O), one more
-        // thread wake-up per object for nothing. Such a blob is read here, as the parser reads the rest of it anyway.
+        // same blocking read (of the page cache, or of the disk for an image whose pages the store dropped after its put)
+        // handed to a pool thread (its files are not opened for asynchronous I/O), one more thread wake-up per object for
+        // nothing. Such a blob is read here, as the parser reads the rest of it anyway.
         bool local = opening.IsCompletedSuccessfully;
         var first = await opening.ConfigureAwait(false);
         byte[]? prefix = null;

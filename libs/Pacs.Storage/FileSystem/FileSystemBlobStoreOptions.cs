@@ -25,8 +25,8 @@ public sealed class FileSystemBlobStoreOptions
     /// disk (Linux: posix_fadvise DONTNEED of the whole file after its fdatasync); smaller blobs stay cached. An
     /// archive's large objects (images) are mostly read long after they were stored, if ever, while keeping every
     /// written page would push the index and recently read objects out of the cache; filling the cache with fresh pages
-    /// also costs CPU on every write (about 1 ms per 0.5 MB on a virtual machine whose memory the host has not backed
-    /// yet). Puts marked <see cref="BlobPutOptions.ReadSoon"/> keep their pages whatever their size. Null keeps
+    /// also costs CPU on every write (about 1 ms per 0.5 MB, measured on the benchmark machine, a virtual machine with
+    /// most of its memory never used). Puts marked <see cref="BlobPutOptions.ReadSoon"/> keep their pages whatever their size. Null keeps
     /// everything cached. Default 256 KiB.
     /// </summary>
     public long? DropCachedPagesFromBytes { get; set; } = 256 * 1024;
