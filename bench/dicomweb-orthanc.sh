@@ -400,8 +400,8 @@ if ! skip ingest; then
         for name in pacs orthanc; do
             awk -v s=$set -v n=$name '$1 == s && $2 == n' "$WORK/ingest.out" | while read -r _ _ line; do
                 i=$(field instances <<<"$line"); b=$(field bytes <<<"$line"); t=$(field seconds <<<"$line")
-                c=$(field server_cpu_seconds <<<"$line")
-                echo "$(calc %.3f "$i / $t") $(calc %.3f "$b / $t / 1e6") $(calc %.3f "${c:-0} * 1000 / $i")"
+                c=$(field server_cpu_seconds <<<"$line"); k=$(field client_cpu_seconds <<<"$line")
+                echo "$(calc %.3f "$i / $t") $(calc %.3f "$b / $t / 1e6") $(calc %.3f "${c:-0} * 1000 / $i") $(calc %.3f "${k:-0} * 1000 / $i")"
             done >"$WORK/ingest-$set-$name.rates"
         done
         pi=$(cut -d ' ' -f 1 "$WORK/ingest-$set-pacs.rates" | median); oi=$(cut -d ' ' -f 1 "$WORK/ingest-$set-orthanc.rates" | median)
@@ -412,6 +412,11 @@ if ! skip ingest; then
         printf '%-34s %12.0f %12.0f %10.1f %10.1f %7sx %11.2f %11.2f %7sx\n' "$label" "$pi" "$oi" "$pm" "$om" "$ratio" \
             "$pc" "$oc" "$(calc %.2f "$pc / $oc")" >>"$REPORT"
         report "  per round, Pacs inst/s: $(cut -d ' ' -f 1 "$WORK/ingest-$set-pacs.rates" | xargs printf '%.0f ')  Orthanc: $(cut -d ' ' -f 1 "$WORK/ingest-$set-orthanc.rates" | xargs printf '%.0f ')"
+        pk=$(cut -d ' ' -f 4 "$WORK/ingest-$set-pacs.rates" | median); ok=$(cut -d ' ' -f 4 "$WORK/ingest-$set-orthanc.rates" | median)
+        target=$(calc %.0f "$BAR_INGEST_RATIO * $oi")
+        budget=$(calc %.2f "$(nproc) * 1000 / $target")
+        report "  client CPU ms per instance: $(calc %.2f "$pk") sending to Pacs, $(calc %.2f "$ok") to Orthanc. At ${BAR_INGEST_RATIO}x Orthanc's rate ($target inst/s)"
+        report "  the $(nproc) cores have $budget ms per instance; less the client's $(calc %.2f "$pk") ms, $(calc %.2f "$budget - $pk") ms are left for the server (Pacs used $(calc %.2f "$pc"))"
         verdict "STOW-RS ingest at least ${BAR_INGEST_RATIO}x Orthanc, $label: ${ratio}x" "$ratio" "$BAR_INGEST_RATIO" higher
     done
     report "  CPU ms = the server process's user + system CPU time per instance stored (median over rounds); on a shared"

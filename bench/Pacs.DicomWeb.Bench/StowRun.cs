@@ -25,6 +25,8 @@ internal static class StowRun
         using var client = Http.Client(concurrency);
         using var sampler = pid is { } p ? new RssSampler(p) : null;
         double cpuStart = pid is { } q ? ProcessCpuSeconds(q) : 0;
+        // The client's own CPU: on a machine where it shares the cores with the server, it is part of what a rate costs.
+        var clientCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         long stored = 0, failedParts = 0, doneRequests = 0;
         var errors = new List<string>();
         int next = -1;
@@ -64,11 +66,12 @@ internal static class StowRun
 
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker))).ConfigureAwait(false);
         double seconds = clock.Elapsed.TotalSeconds;
+        double clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuStart).TotalSeconds;
         long bytes = files.Sum(f => f.Length);
         foreach (string e in errors)
             Console.Error.WriteLine("stow: " + e);
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"stow instances={stored} failed={failedParts} bytes={bytes} seconds={seconds:F3} requests={batches.Length} concurrency={concurrency} per_request={perRequest}");
+            $"stow instances={stored} failed={failedParts} bytes={bytes} seconds={seconds:F3} requests={batches.Length} concurrency={concurrency} per_request={perRequest} client_cpu_seconds={clientCpu:F2}");
         if (sampler is not null)
         {
             var (start, peak, hwm) = sampler.Stop();

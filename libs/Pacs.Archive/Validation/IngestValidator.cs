@@ -52,6 +52,12 @@ public static class IngestValidator
         return string.IsNullOrEmpty(keyword) ? tag.ToString() : $"{keyword} {tag}";
     }
 
+    /// <summary>An element's name in a defect's description ("PatientName (0010,0010)"), made when it is formatted.</summary>
+    private readonly record struct TagName(DicomTag Tag)
+    {
+        public override string ToString() => Describe(Tag);
+    }
+
     private static IngestDefect Encoding(string description) => new(StoreFailureReasons.CannotUnderstand, description);
 
     private static IngestDefect Content(string description) => new(StoreFailureReasons.DataSetDoesNotMatchSopClass, description);
@@ -110,7 +116,8 @@ public static class IngestValidator
         foreach (var element in dataset)
         {
             var tag = element.Tag;
-            var name = Describe(tag);
+            // Named only when a defect is reported: building the name of every element of every object cost a string each.
+            var name = new TagName(tag);
             if ((tag.Group & 1) == 1)
             {
                 if (CheckPrivate(element, name) is { } privateDefect)
@@ -147,14 +154,14 @@ public static class IngestValidator
     }
 
     /// <summary>PS3.5 7.8.1: odd groups hold private data, except 0001, 0003, 0005, 0007 and FFFF.</summary>
-    private static IngestDefect? CheckPrivate(DicomElement element, string name)
+    private static IngestDefect? CheckPrivate(DicomElement element, TagName name)
     {
         var tag = element.Tag;
         // A missing Private Creator is tolerated (see the class summary); groups that cannot hold private data are not.
         return tag.IsPrivate ? null : Encoding($"{name} is in a group PS3.5 7.8.1 reserves (0001, 0003, 0005, 0007 and FFFF are not allowed).");
     }
 
-    private static IngestDefect? CheckValue(DicomElement element, DicomDataset dataset, string name)
+    private static IngestDefect? CheckValue(DicomElement element, DicomDataset dataset, TagName name)
     {
         var vr = element.VR;
         var bytes = element.Value.Span;
@@ -179,7 +186,7 @@ public static class IngestValidator
     }
 
     /// <summary>PS3.5 9.1: components of digits without leading zeros, separated by periods, at most 64 bytes, padded with one NUL.</summary>
-    private static IngestDefect? CheckUids(ReadOnlySpan<byte> bytes, string name)
+    private static IngestDefect? CheckUids(ReadOnlySpan<byte> bytes, TagName name)
     {
         var text = System.Text.Encoding.ASCII.GetString(bytes);
         // PS3.5 9.1 pads with a single NUL; a trailing space is a common slip that changes no UID, so it is tolerated.
@@ -213,7 +220,7 @@ public static class IngestValidator
         return null;
     }
 
-    private static IngestDefect? CheckAsciiValues(DicomVR vr, ReadOnlySpan<byte> bytes, string name)
+    private static IngestDefect? CheckAsciiValues(DicomVR vr, ReadOnlySpan<byte> bytes, TagName name)
     {
         var text = System.Text.Encoding.Latin1.GetString(bytes);
         foreach (var raw in text.Split('\\'))
@@ -244,7 +251,7 @@ public static class IngestValidator
         return null;
     }
 
-    private static IngestDefect? CheckTextLength(DicomVR vr, DicomDataset dataset, DicomElement element, string name)
+    private static IngestDefect? CheckTextLength(DicomVR vr, DicomDataset dataset, DicomElement element, TagName name)
     {
         string[] values;
         try
