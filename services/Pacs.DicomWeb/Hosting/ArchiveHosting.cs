@@ -28,6 +28,13 @@ public sealed class ArchiveHostOptions
     /// thresholds, so replicas sweeping at once do not disturb each other's ingests); 0 turns it off. Default 15.
     /// </summary>
     public int SweepIntervalMinutes { get; set; } = 15;
+
+    /// <summary>
+    /// The periodic sweep removes the blob store's temporary files (what a put killed mid-way leaves) last written more
+    /// than this many hours ago, and looks for them at most once per that many hours: the file store walks every shard
+    /// folder to find them, and a put in progress (of any replica) keeps writing its file. 0 turns it off. Default 24.
+    /// </summary>
+    public int TemporaryFilesAfterHours { get; set; } = 24;
 }
 
 /// <summary>
@@ -44,8 +51,11 @@ public static class ArchiveHosting
         var configuration = builder.Configuration;
         var host = new ArchiveHostOptions();
         configuration.GetSection(ArchiveHostOptions.ConfigurationSection).Bind(host);
-        if (host.DatabaseWaitSeconds < 0 || host.SweepIntervalMinutes < 0)
-            throw new InvalidOperationException("Pacs:DatabaseWaitSeconds and Pacs:SweepIntervalMinutes must not be negative.");
+        if (host.DatabaseWaitSeconds < 0 || host.SweepIntervalMinutes < 0 || host.TemporaryFilesAfterHours < 0)
+        {
+            throw new InvalidOperationException(
+                "Pacs:DatabaseWaitSeconds, Pacs:SweepIntervalMinutes and Pacs:TemporaryFilesAfterHours must not be negative.");
+        }
         builder.Services.AddSingleton(host);
 
         var database = new ArchiveDatabaseOptions();
@@ -136,9 +146,27 @@ public static class ArchiveHosting
         }
     }
 
-    /// <summary>Runs the sweeper every <see cref="ArchiveHostOptions.SweepIntervalMinutes"/> with its default (safe) thresholds.</summary>
+    /// <summary>
+    /// What the periodic sweep at <paramref name="now"/> covers: the sweeper's default (safe) thresholds, and the store's
+    /// temporary files older than <see cref="ArchiveHostOptions.TemporaryFilesAfterHours"/> when no sweep looked for them
+    /// within that period (<paramref name="lastTemporarySweep"/>, which is then moved to <paramref name="now"/>).
+    /// </summary>
+    internal static SweepOptions PeriodicSweep(ArchiveHostOptions host, DateTimeOffset now, ref DateTimeOffset? lastTemporarySweep)
+    {
+        if (host.TemporaryFilesAfterHours <= 0)
+            return new SweepOptions();
+        var period = TimeSpan.FromHours(host.TemporaryFilesAfterHours);
+        if (lastTemporarySweep is { } last && now - last < period)
+            return new SweepOptions();
+        lastTemporarySweep = now;
+        return new SweepOptions { TemporaryFilesAfter = period };
+    }
+
+    /// <summary>Runs the sweeper every <see cref="ArchiveHostOptions.SweepIntervalMinutes"/> (see <see cref="PeriodicSweep"/>).</summary>
     private sealed class ArchiveSweepService(ArchiveSweeper sweeper, ArchiveHostOptions host, ILogger<ArchiveSweepService> logger) : BackgroundService
     {
+        private DateTimeOffset? _lastTemporarySweep;
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             using var timer = new PeriodicTimer(TimeSpan.FromMinutes(host.SweepIntervalMinutes));
@@ -146,7 +174,8 @@ public static class ArchiveHosting
             {
                 try
                 {
-                    var report = await sweeper.SweepAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+                    var options = PeriodicSweep(host, DateTimeOffset.UtcNow, ref _lastTemporarySweep);
+                    var report = await sweeper.SweepAsync(options, stoppingToken).ConfigureAwait(false);
                     logger.LogInformation("Sweep: {Report}", report);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
