@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Pacs.Archive;
 using Pacs.DicomWeb.Hosting;
 
 namespace Pacs.DicomWeb.Tests.Hosting;
