@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -28,18 +26,6 @@ public sealed class FileSystemBlobStore : IBlobStore
     private readonly FileSystemBlobStoreOptions _options;
     private readonly TimeProvider _clock;
     private volatile bool _attributesUnsupported;
-    private volatile bool _directUnsupported;
-    private long _directWriteBytes;
-    private readonly ConcurrentBag<byte[]> _directBuffers = [];
-
-    /// <summary>The unit of a direct write's offset, length and address (the largest logical block size of current devices).</summary>
-    private const int DirectBlockBytes = 4096;
-
-    /// <summary>Bytes per direct write, and the size of each pooled aligned buffer.</summary>
-    private const int DirectChunkBytes = 256 * 1024;
-
-    /// <summary>Aligned buffers kept for reuse: enough for the puts that run at once.</summary>
-    private const int MaxDirectBuffers = 8;
 
     public FileSystemBlobStore(FileSystemBlobStoreOptions options, TimeProvider? clock = null)
     {
@@ -110,11 +96,7 @@ public sealed class FileSystemBlobStore : IBlobStore
                     knownHash = options?.Sha256;
                     if (knownHash is null)
                         sha.AppendData(rest);
-                    int direct = WillDropPages(rest.Length, options) && _options.DirectWrites && !_directUnsupported
-                        ? WriteDirect(name, dataTemp, rest)
-                        : 0;
-                    if (direct < rest.Length)
-                        WriteAt(name, file, rest[direct..], direct);
+                    WriteAt(name, file, rest, 0);
                     size = rest.Length;
                     memory.Seek(0, SeekOrigin.End);
                 }
@@ -146,7 +128,7 @@ public sealed class FileSystemBlobStore : IBlobStore
                 StoreIo(name, "sync", () => NativeFileSystem.SyncData(file, dataTemp));
                 // Only clean pages can go, so after the sync. The whole file: the kernel caches a file's pages in
                 // folios of up to megabytes and drops only those wholly inside the range it is given.
-                if (WillDropPages(size, options))
+                if (_options.DropCachedPagesFromBytes is { } threshold && size >= threshold && options?.ReadSoon != true)
                     NativeFileSystem.DropCachedPages(file);
             }
 
@@ -237,71 +219,6 @@ public sealed class FileSystemBlobStore : IBlobStore
     }
 
     private bool UseAttributes => _options.UseExtendedAttributes && !_attributesUnsupported;
-
-    /// <summary>Whether a put of <paramref name="size"/> bytes leaves no page cached (see <see cref="FileSystemBlobStoreOptions.DropCachedPagesFromBytes"/>).</summary>
-    private bool WillDropPages(long size, BlobPutOptions? options) =>
-        _options.DropCachedPagesFromBytes is { } threshold && size >= threshold && options?.ReadSoon != true;
-
-    /// <summary>Bytes written past the page cache so far (for tests).</summary>
-    internal long DirectWriteBytes => Interlocked.Read(ref _directWriteBytes);
-
-    /// <summary>
-    /// Writes the whole 4 KiB blocks at the start of <paramref name="bytes"/> to the temporary file at <paramref name="path"/>
-    /// past the page cache (<see cref="FileSystemBlobStoreOptions.DirectWrites"/>), through a second descriptor opened
-    /// for that, copying them through one aligned buffer. Returns how many bytes it wrote: the caller writes the rest
-    /// through the cache, and its fdatasync makes both durable. 0 when the file system refuses such writes, which turns
-    /// them off for this store.
-    /// </summary>
-    private int WriteDirect(string name, string path, ReadOnlySpan<byte> bytes)
-    {
-        int whole = bytes.Length / DirectBlockBytes * DirectBlockBytes;
-        if (whole == 0)
-            return 0;
-        using var direct = StoreIo(name, "open", () => NativeFileSystem.TryOpenDirectWrite(path));
-        if (direct is null)
-        {
-            _directUnsupported = true;
-            return 0;
-        }
-        if (!_directBuffers.TryTake(out var array))
-            array = GC.AllocateUninitializedArray<byte>(DirectChunkBytes + DirectBlockBytes, pinned: true);
-        try
-        {
-            // Pinned, so its address holds: the aligned window starts at the first multiple of the block size in it.
-            long address = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
-            int skip = (int)((DirectBlockBytes - address % DirectBlockBytes) % DirectBlockBytes);
-            var chunk = array.AsSpan(skip, DirectChunkBytes);
-            int done = 0;
-            while (done < whole)
-            {
-                int n = Math.Min(DirectChunkBytes, whole - done);
-                bytes.Slice(done, n).CopyTo(chunk);
-                try
-                {
-                    RandomAccess.Write(direct, chunk[..n], done);
-                }
-                catch (IOException) when (done == 0)
-                {
-                    // Refused at the first write (an alignment this file system does not take): through the cache from
-                    // now on; this put writes everything through its other descriptor.
-                    _directUnsupported = true;
-                    return 0;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw Wrap(name, "write", e);
-                }
-                done += n;
-            }
-            Interlocked.Add(ref _directWriteBytes, whole);
-            return whole;
-        }
-        finally
-        {
-            if (_directBuffers.Count < MaxDirectBuffers)
-                _directBuffers.Add(array);
-        }
-    }
 
     /// <summary>
     /// Sets the metadata attribute; false (and from then on side files for this store) when the file system keeps no

@@ -30,13 +30,4 @@ public sealed class FileSystemBlobStoreOptions
     /// everything cached. Default 256 KiB.
     /// </summary>
     public long? DropCachedPagesFromBytes { get; set; } = 256 * 1024;
-
-    /// <summary>
-    /// A put whose pages would be dropped (see <see cref="DropCachedPagesFromBytes"/>) and whose content is already in
-    /// memory writes its whole 4 KiB blocks past the page cache (Linux O_DIRECT; the last partial block goes through the
-    /// cache, and the fdatasync covers both), so the kernel neither copies the bytes into pages nor frees them again: on
-    /// the benchmark machine 0.57–0.68 against 0.79 ms of CPU per durable 513 KB object (bench/storage-floor). Where the
-    /// file system refuses such writes the store writes through the cache from then on. Default true.
-    /// </summary>
-    public bool DirectWrites { get; set; } = true;
 }

@@ -25,7 +25,6 @@ public static partial class NativeFileSystem
     // fcntl.h: O_CLOEXEC is 02000000 on every Linux architecture .NET runs on; O_DIRECTORY is 0200000 on x86 and
     // x64 but 040000 on ARM and ARM64.
     private const int ORdOnly = 0;
-    private const int OWrOnly = 1;
     private const int OCloExec = 0x80000;
 
     private static int ODirectory => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64
@@ -92,34 +91,6 @@ public static partial class NativeFileSystem
             if (added)
                 handle.DangerousRelease();
         }
-    }
-
-    /// <summary>
-    /// Opens an existing file for writes that bypass the page cache (open with O_WRONLY | O_DIRECT): each write must
-    /// start at an offset, come from an address and have a length that are multiples of the device's logical block size
-    /// (4096 covers every current one). Null where there is no such mode: another operating system or architecture, or
-    /// a file system that refuses it (EINVAL); other errors throw.
-    /// </summary>
-    public static SafeFileHandle? TryOpenDirectWrite(string path)
-    {
-        if (!OperatingSystem.IsLinux())
-            return null;
-        // O_DIRECT's value differs between architectures (asm-generic and x86: 040000; arm and arm64: 0200000).
-        int direct = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 or Architecture.X86 => 0x4000,
-            Architecture.Arm64 or Architecture.Arm => 0x10000,
-            _ => 0,
-        };
-        if (direct == 0)
-            return null;
-        int fd = Open(path, OWrOnly | OCloExec | direct);
-        if (fd >= 0)
-            return new SafeFileHandle(fd, ownsHandle: true);
-        int errno = Marshal.GetLastPInvokeError();
-        if (errno == ErrnoInvalid)
-            return null;
-        throw new IOException($"Cannot open '{path}' for direct writes: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     /// <summary>
